@@ -1,0 +1,5 @@
+"""Allows `python -m fengkong`."""
+
+from fengkong.cli import main
+
+main()

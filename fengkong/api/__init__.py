@@ -1,0 +1,1 @@
+"""The HTTP API: one thin router module per context, mounted under /api/v1."""

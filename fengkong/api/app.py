@@ -1,0 +1,78 @@
+"""The FastAPI application: routers, error mapping, middleware."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from prometheus_client import CollectorRegistry
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fengkong import __version__
+from fengkong.api import audit, auth, ops, org
+from fengkong.api.deps import public
+from fengkong.api.middleware import HttpMetrics, RequestMiddleware
+from fengkong.api.problems import from_domain_error, from_http_exception, from_validation_error
+from fengkong.bootstrap import Container
+from fengkong.core import audit_service
+from fengkong.core.errors import FengkongError
+from fengkong.core.uow import RequestContext
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+ROUTERS = [auth.router, org.router, audit.router]
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="fengkong",
+        version=__version__,
+        summary="Risk control for car and consumer lenders",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    app.state.metrics_registry = CollectorRegistry()
+    app.add_middleware(RequestMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    app.include_router(ops.router)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/", include_in_schema=False, dependencies=[public()])
+    def index() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    @app.exception_handler(FengkongError)
+    def _domain(request: Request, exc: FengkongError) -> JSONResponse:
+        _audit_rejection(request, exc.code, exc.field)
+        return from_domain_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        response = from_validation_error(request, exc)
+        _audit_rejection(request, "invalid_input", None)
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, from_http_exception)  # type: ignore[arg-type]
+    return app
+
+
+def _audit_rejection(request: Request, code: str, field: str | None) -> None:
+    """A refused state-changing request by a known caller is itself an audit record."""
+    principal = getattr(request.state, "principal", None)
+    if request.method not in MUTATING or principal is None:
+        return
+    container: Container = request.app.state.container
+    context = RequestContext(request_id=getattr(request.state, "request_id", None),
+                             client_addr=request.client.host if request.client else None)
+    with container.uow(context) as uow:
+        audit_service.record(uow, principal, "request.rejected", entity_type="http",
+                             entity_id=None, outcome=f"rejected:{code}",
+                             changes={"method": request.method, "path": request.url.path,
+                                      "field": field})
+        uow.commit()

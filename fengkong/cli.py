@@ -1,0 +1,219 @@
+"""The `fengkong` command."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fengkong.bootstrap import Container, bootstrap
+from fengkong.core.config import Settings, load_settings
+from fengkong.core.errors import FengkongError
+from fengkong import demo as demo_data
+
+app = typer.Typer(help="fengkong: risk control for car and consumer lenders.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (lenders).", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+console = Console(stderr=True)
+
+
+def _container(settings: Settings | None = None) -> Container:
+    return bootstrap(settings or load_settings())
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _ready(container: Container) -> None:
+    from fengkong.core.migrate import current_revision, head_revision
+
+    if current_revision(container.engine) != head_revision():
+        raise _fail("the database schema is not current; run `fengkong db upgrade` first")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from fengkong.core.migrate import current_revision, upgrade
+
+    container = _container()
+    upgrade(container.engine)
+    console.print(f"database at revision {current_revision(container.engine)}")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    code: Annotated[str, typer.Option(help="short code, e.g. acme")],
+    name: Annotated[str, typer.Option(help="the lender's name")],
+    admin_username: Annotated[str, typer.Option(help="first tenant administrator")],
+    admin_password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                                confirmation_prompt=True)],
+    timezone: Annotated[str, typer.Option(help="business time zone")] = "Asia/Shanghai",
+) -> None:
+    """Create a tenant with its root unit HQ, its predefined roles and an administrator."""
+    from fengkong.core.audit_service import SystemActor
+    from fengkong.org import service
+
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        tenant = service.create_tenant(uow, SystemActor(), code=code, name=name,
+                                       timezone=timezone)
+        service.create_user(uow, SystemActor(tenant_id=tenant.id), container.hasher,
+                            tenant_id=tenant.id, username=admin_username,
+                            display_name="Administrator", password=admin_password,
+                            org_unit_id=service.root_unit(uow, tenant.id).id,
+                            roles=["tenant_admin"],
+                            min_password_length=container.settings.password_min_length)
+        uow.commit()
+    typer.echo(tenant.id)
+
+
+@user_app.command("create")
+def user_create(
+    tenant: Annotated[str, typer.Option(help="tenant code ('platform' for platform admins)")],
+    username: Annotated[str, typer.Option()],
+    unit: Annotated[str, typer.Option(help="org unit code")],
+    role: Annotated[list[str], typer.Option(help="role code; repeat for several")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+    display_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a user in a tenant's org unit."""
+    from sqlalchemy import select
+
+    from fengkong.core.audit_service import SystemActor
+    from fengkong.core.errors import InvalidInput
+    from fengkong.org import service
+    from fengkong.org.models import OrgUnit
+
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        if tenant == service.PLATFORM_CODE:
+            service.ensure_platform(uow)
+        t = service.tenant_by_code(uow, tenant)
+        unit_id = uow.session.scalar(select(OrgUnit.id).where(
+            OrgUnit.tenant_id == t.id, OrgUnit.code == unit))
+        if unit_id is None:
+            raise InvalidInput(f"tenant {tenant} has no unit {unit}", code="unknown_reference",
+                               field="unit")
+        user = service.create_user(uow, SystemActor(tenant_id=t.id), container.hasher,
+                                   tenant_id=t.id, username=username,
+                                   display_name=display_name or username, password=password,
+                                   org_unit_id=unit_id, roles=role,
+                                   min_password_length=container.settings.password_min_length)
+        uow.commit()
+    typer.echo(user.id)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit trail; exit 1 naming the first broken record."""
+    from fengkong.core import audit_service
+
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        total = audit_service.count(uow.session)
+        with Progress(TextColumn("verifying audit trail"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as progress:
+            task = progress.add_task("verify", total=total)
+            breaks = audit_service.verify(uow.session,
+                                          on_record=lambda: progress.advance(task))
+    if not breaks:
+        typer.echo(f"audit trail intact: {total} records")
+        return
+    for brk in breaks:
+        where = f"record {brk.record_id}" if brk.record_id else "chain head"
+        typer.echo(f"BROKEN chain {brk.chain} at seq {brk.seq}, {where}: {brk.reason}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Run the API server."""
+    container = _container()
+    _ready(container)
+    _run(container, host, port)
+
+
+def _run(container: Container, host: str, port: int) -> None:
+    import uvicorn
+
+    from fengkong.api.app import create_app
+    from fengkong.core.logs import configure_logging
+
+    configure_logging(container.settings.log_level, container.settings.log_format)
+    uvicorn.run(create_app(container), host=host, port=port, log_config=None,
+                access_log=False)
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="where the demo keeps its data")] = Path(
+        "var/demo"),
+    reset: Annotated[bool, typer.Option(help="start from empty demo data")] = False,
+) -> None:
+    """Run fengkong with embedded defaults (SQLite, in-process bus) and demo data."""
+    from fengkong.core.migrate import upgrade
+
+    if reset and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = load_settings().with_data_dir(data_dir)
+    container = _container(settings)
+    upgrade(container.engine)
+    world = demo_data.seed(container)
+    _print_demo(port, container.settings, world)
+    _run(container, "127.0.0.1", port)
+
+
+def _print_demo(port: int, settings: Settings, world: demo_data.DemoWorld) -> None:
+    base = f"http://127.0.0.1:{port}"
+    table = Table(title="Demo Auto Finance: logins (password: "
+                        f"{settings.demo_password})")
+    table.add_column("username")
+    table.add_column("role")
+    table.add_column("org unit")
+    table.add_row(demo_data.PLATFORM_ADMIN, "platform_admin", "PLATFORM")
+    for username, role, unit, _ in demo_data.USERS:
+        table.add_row(username, role, unit)
+    out = Console()
+    out.print(table)
+    out.print(f"API docs:   {base}/api/docs")
+    out.print(f"OpenAPI:    {base}/api/openapi.json")
+    out.print(f"Health:     {base}/healthz   Ready: {base}/readyz   Metrics: {base}/metrics")
+    out.print(f"Get a token: curl -d username=demo.admin -d password={settings.demo_password} "
+              f"{base}/api/v1/auth/token")
+    for note in world.notes:
+        out.print(note)
+
+
+def main() -> None:
+    try:
+        app()
+    except FengkongError as exc:
+        field = f" ({exc.field})" if exc.field else ""
+        console.print(f"[red]error:[/red] {exc.code}{field}: {exc.detail}")
+        sys.exit(2)

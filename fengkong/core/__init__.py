@@ -1,0 +1,1 @@
+"""Shared kernel: configuration, database, money, clock, ids, errors, event bus, audit."""

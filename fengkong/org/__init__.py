@@ -1,0 +1,1 @@
+"""Tenants, the organization tree, users, roles, permissions, authentication and data scoping."""
