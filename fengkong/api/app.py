@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,6 +26,14 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def api_routes() -> list[tuple[str, APIRoute]]:
+    """Every route of the API with its full path: what the authorization matrix walks."""
+    routes = [(r.path, r) for r in ops.router.routes if isinstance(r, APIRoute)]
+    for router in ROUTERS:
+        routes += [(API_PREFIX + r.path, r) for r in router.routes if isinstance(r, APIRoute)]
+    return routes
 
 
 def create_app(container: Container) -> FastAPI:

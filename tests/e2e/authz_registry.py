@@ -1,0 +1,125 @@
+"""What the authorization matrix needs to know about routes that it cannot read off them.
+
+Every path parameter names a kind of object; for each kind a factory makes three of them: one in
+the caller's own subtree, one in a sibling branch (None for tenant-wide objects), one in another
+tenant. Every state-changing route has a sample body that succeeds for the caller's own objects.
+A new route with an unknown path parameter or without a sample body fails the matrix until it is
+registered here, so no route escapes the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fengkong.bootstrap import Container
+from fengkong.core.audit_service import SystemActor
+from fengkong.demo import DemoWorld, principal_of
+from fengkong.org import auth_service, service
+from fengkong.org.permissions import PERMISSIONS, DataScope
+
+PASSWORD = "fengkong-demo"
+CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
+NOBODY = "matrix.none"  # authenticated, no permissions, at EAST
+PLATFORM_CALLER = "demo.platform"
+OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id"}
+
+
+@dataclass
+class Objects:
+    own: str
+    sibling: str | None
+    other_tenant: str
+
+
+@dataclass
+class Matrix:
+    world: DemoWorld
+    rival_root: str
+    objects: dict[str, Objects]
+
+
+def build(container: Container, world: DemoWorld) -> Matrix:
+    """Callers and objects for the matrix, on top of the demo tenant."""
+    with container.uow() as uow:
+        admin = principal_of(uow, "demo.admin")
+        perms = sorted(p for p in PERMISSIONS if not p.startswith("platform."))
+        service.create_role(uow, admin, code="matrix_all", name="Everything in my subtree",
+                            permissions=perms, data_scope=DataScope.SUBTREE)
+        service.create_role(uow, admin, code="matrix_none", name="Nothing",
+                            permissions=[], data_scope=DataScope.SUBTREE)
+        for username, role in ((CALLER, "matrix_all"), (NOBODY, "matrix_none")):
+            service.create_user(uow, admin, container.hasher, username=username,
+                                display_name=username, password=PASSWORD,
+                                org_unit_id=world.units["EAST"], roles=[role],
+                                min_password_length=8)
+        west_user = service.create_user(uow, admin, container.hasher, username="matrix.west",
+                                        display_name="West", password=PASSWORD,
+                                        org_unit_id=world.units["WEST-CD"],
+                                        roles=["branch_manager"], min_password_length=8)
+        own_role = service.create_role(uow, admin, code="matrix_custom", name="Custom",
+                                       permissions=["org.units.read"], data_scope=DataScope.UNIT)
+        own_key = auth_service.create_api_key(uow, container.settings, admin, name="own",
+                                              permissions=["org.units.read"],
+                                              org_unit_id=world.units["EAST-SH"]).key
+        west_key = auth_service.create_api_key(uow, container.settings, admin, name="west",
+                                               permissions=["org.units.read"],
+                                               org_unit_id=world.units["WEST-CD"]).key
+
+        rival = service.create_tenant(uow, SystemActor(), code="rival", name="Rival Lending")
+        rival_root = service.root_unit(uow, rival.id)
+        rival_admin = service.create_user(uow, SystemActor(tenant_id=rival.id),
+                                          container.hasher, tenant_id=rival.id,
+                                          username="rival.admin", display_name="Rival",
+                                          password=PASSWORD, org_unit_id=rival_root.id,
+                                          roles=["tenant_admin"], min_password_length=8)
+        rival_p = auth_service.user_principal(uow, rival_admin)
+        rival_unit = service.create_unit(uow, rival_p, parent_id=rival_root.id, code="R-1",
+                                         name="Rival branch")
+        rival_role = service.create_role(uow, rival_p, code="rival_custom", name="Rival role",
+                                         permissions=["org.units.read"],
+                                         data_scope=DataScope.UNIT)
+        rival_key = auth_service.create_api_key(uow, container.settings, rival_p, name="rival",
+                                                permissions=["org.units.read"],
+                                                org_unit_id=rival_unit.id).key
+        uow.commit()
+        objects = {
+            "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
+            "user_id": Objects(world.users["demo.sh"], west_user.id, rival_admin.id),
+            "role_id": Objects(own_role.id, None, rival_role.id),
+            "key_id": Objects(own_key.id, west_key.id, rival_key.id),
+        }
+        return Matrix(world, rival_root.id, objects)
+
+
+Body = Callable[[Matrix], Any]
+
+SAMPLE_BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/api/v1/auth/logout"): lambda m: None,
+    ("POST", "/api/v1/auth/password"): lambda m: {
+        "current_password": PASSWORD, "new_password": "Brand-new-pass-77"},
+    ("POST", "/api/v1/api-keys"): lambda m: {
+        "name": "matrix key", "permissions": ["org.units.read"],
+        "org_unit_id": m.world.units["EAST-SH"]},
+    ("DELETE", "/api/v1/api-keys/{key_id}"): lambda m: None,
+    ("POST", "/api/v1/tenants"): lambda m: {
+        "code": "newco", "name": "New Lending Co", "admin_username": "newco.admin",
+        "admin_password": "Newco-admin-pass-1"},
+    ("POST", "/api/v1/org/units"): lambda m: {
+        "parent_id": m.world.units["EAST-SH"], "code": "EAST-SH-PD", "name": "Pudong"},
+    ("PATCH", "/api/v1/org/units/{unit_id}"): lambda m: {"name": "Shanghai (renamed)"},
+    ("POST", "/api/v1/roles"): lambda m: {
+        "code": "matrix_new", "name": "New role", "permissions": ["org.units.read"],
+        "data_scope": "unit"},
+    ("PATCH", "/api/v1/roles/{role_id}"): lambda m: {"name": "Renamed role"},
+    ("POST", "/api/v1/users"): lambda m: {
+        "username": "matrix.new", "display_name": "New", "password": "Matrix-new-pass-1",
+        "org_unit_id": m.world.units["EAST-SH"], "roles": ["credit_officer"]},
+    ("PATCH", "/api/v1/users/{user_id}"): lambda m: {"display_name": "Renamed"},
+    ("POST", "/api/v1/users/{user_id}/unlock"): lambda m: None,
+    ("POST", "/api/v1/users/{user_id}/password"): lambda m: {"new_password": "Reset-pass-4242"},
+}
+
+# Routes whose permission no tenant role may hold: the platform administrator calls them.
+PLATFORM_ROUTES = {("GET", "/api/v1/tenants"), ("POST", "/api/v1/tenants")}
