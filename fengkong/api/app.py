@@ -47,7 +47,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     app.state.metrics_registry = CollectorRegistry()
-    app.add_middleware(RequestMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    app.add_middleware(RequestMiddleware, metrics=HttpMetrics(app.state.metrics_registry),
+                       templates={id(route): path for path, route in api_routes()})
     app.include_router(ops.router)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

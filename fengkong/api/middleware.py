@@ -26,9 +26,13 @@ class HttpMetrics:
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics,
+                 templates: dict[int, str] | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        # route object id -> full path template; routers mounted under a prefix keep their own
+        # relative path on the route object, so the labels come from this table
+        self.templates = templates or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +57,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = self._template(scope.get("route"))
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(elapsed)
             log.info("request", extra={
@@ -61,6 +65,12 @@ class RequestMiddleware:
                 "route": route, "status": status, "ms": round(elapsed * 1000, 2),
                 "client": (scope.get("client") or ("", 0))[0],
             })
+
+
+    def _template(self, route: object) -> str:
+        if route is None:
+            return "unmatched"
+        return self.templates.get(id(route)) or str(getattr(route, "path", "unmatched"))
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

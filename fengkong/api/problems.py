@@ -102,7 +102,9 @@ def _type_code(error_type: str) -> str:
 
 def from_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [
-        {"code": _type_code(e["type"]), "field": _field(tuple(e["loc"])), "detail": e["msg"]}
+        {"code": _type_code(e["type"]),
+         "field": None if e["type"] == "json_invalid" else _field(tuple(e["loc"])),
+         "detail": e["msg"]}
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"code": "invalid_input", "field": None, "detail": ""}

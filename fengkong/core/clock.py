@@ -30,6 +30,8 @@ class FixedClock:
         return self._now
 
     def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware time")
         self._now = at
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:

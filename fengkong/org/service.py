@@ -245,12 +245,12 @@ def get_role(uow: UnitOfWork, principal: Principal, role_id: str,
 
 
 def _check_permissions(perms: Iterable[str]) -> list[str]:
-    perms = sorted(set(perms))
+    perms = list(perms)
     for i, perm in enumerate(perms):
         if perm not in PERMISSIONS or perm.startswith("platform."):
             raise InvalidInput(f"unknown permission {perm}", code="unknown_permission",
                                field=f"permissions.{i}")
-    return perms
+    return sorted(set(perms))
 
 
 def create_role(uow: UnitOfWork, principal: Principal, *, code: str, name: str,
