@@ -9,13 +9,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong import __version__
 from fengkong.api import audit, auth, ops, org
 from fengkong.api.deps import public
 from fengkong.api.middleware import HttpMetrics, RequestMiddleware
-from fengkong.api.problems import from_domain_error, from_http_exception, from_validation_error
+from fengkong.api.problems import (
+    from_domain_error,
+    from_http_exception,
+    from_validation_error,
+    problem,
+)
 from fengkong.bootstrap import Container
 from fengkong.core import audit_service
 from fengkong.core.errors import FengkongError
@@ -67,6 +73,12 @@ def create_app(container: Container) -> FastAPI:
         response = from_validation_error(request, exc)
         _audit_rejection(request, "invalid_input", None)
         return response
+
+    @app.exception_handler(IntegrityError)
+    def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A uniqueness race that slipped past a service's own check: the loser gets a 409.
+        log.warning("integrity error", extra={"error": str(exc.orig)[:200]})
+        return problem(request, 409, "conflict", "the change clashes with stored data")
 
     app.add_exception_handler(StarletteHTTPException, from_http_exception)  # type: ignore[arg-type]
     return app

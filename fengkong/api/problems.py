@@ -88,7 +88,9 @@ def from_domain_error(request: Request, exc: FengkongError) -> JSONResponse:
 
 
 def _field(loc: tuple[Any, ...]) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]  # only the first element names where the input came from
+    parts = [str(p) for p in loc]
     return ".".join(parts) or None
 
 

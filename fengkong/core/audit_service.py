@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fengkong.core.audit import GENESIS, Break, canonical_changes, find_break, record_hash
+from fengkong.core.errors import InvalidInput
 from fengkong.core.ids import new_id
 from fengkong.core.models import AuditChainHead, AuditRecord
 from fengkong.core.uow import UnitOfWork
@@ -89,6 +90,26 @@ def record(
     session.flush()
     uow.audit_count += 1
     return row
+
+
+def record_sensitive_read(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    entity_type: str,
+    entity_id: str,
+    fields: list[str],
+    purpose: str | None = None,
+) -> AuditRecord:
+    """A full read of personal data (ID number, phone, name, address, call records).
+
+    A purpose is mandatory: taken from the argument or the request's `X-Purpose` header."""
+    why = purpose or uow.context.purpose
+    if not why:
+        raise InvalidInput("say why you need this personal data (X-Purpose header)",
+                           code="purpose_required", field="X-Purpose")
+    return record(uow, actor, "pii.read", entity_type=entity_type, entity_id=entity_id,
+                  changes={"fields": sorted(fields)}, purpose=why)
 
 
 def _lock_head(session: Session, chain: str) -> AuditChainHead:
