@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fengkong import demo as demo_data
 from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
-from fengkong import demo as demo_data
 
 app = typer.Typer(help="fengkong: risk control for car and consumer lenders.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -54,7 +54,18 @@ def db_upgrade() -> None:
 
     container = _container()
     upgrade(container.engine)
-    console.print(f"database at revision {current_revision(container.engine)}")
+    tenants = _sync_roles(container)
+    console.print(f"database at revision {current_revision(container.engine)}; "
+                  f"predefined roles refreshed for {tenants} tenants")
+
+
+def _sync_roles(container: Container) -> int:
+    from fengkong.org import service
+
+    with container.uow() as uow:
+        count = service.sync_all_builtin_roles(uow)
+        uow.commit()
+    return count
 
 
 @tenant_app.command("create")
@@ -184,6 +195,7 @@ def demo(
     settings = load_settings().with_data_dir(data_dir)
     container = _container(settings)
     upgrade(container.engine)
+    _sync_roles(container)
     world = demo_data.seed(container)
     _print_demo(port, container.settings, world)
     _run(container, "127.0.0.1", port)

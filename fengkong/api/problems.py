@@ -110,8 +110,8 @@ def from_validation_error(request: Request, exc: RequestValidationError) -> JSON
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"code": "invalid_input", "field": None, "detail": ""}
-    return problem(request, 422, first["code"], first["detail"], field=first["field"],
-                   errors=errors)
+    return problem(request, 422, str(first["code"]), str(first["detail"]),
+                   field=first["field"], errors=errors)
 
 
 def from_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -24,7 +24,7 @@ def minor_digits(currency: str = "CNY") -> int:
 
 def parse_amount(value: object, *, field: str = "amount") -> Decimal:
     """A finite Decimal from a string, int or Decimal; floats are refused (they are not money)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidInput("amounts are decimal strings, not floats", code="invalid_amount",
                            field=field)
     try:

@@ -24,8 +24,9 @@ class LockState:
 
 
 def after_failure(state: LockState, now: datetime, policy: LockoutPolicy) -> LockState:
-    if state.window_start is None or now - state.window_start > policy.window:
-        state = LockState(0, now, None)
+    expired = state.locked_until is not None and now >= state.locked_until
+    if state.window_start is None or now - state.window_start > policy.window or expired:
+        state = LockState(0, now, None)  # a served cool-down starts the count afresh
     failed = state.failed_attempts + 1
     locked_until = now + policy.cooldown if failed >= policy.attempts else state.locked_until
     return LockState(failed, state.window_start, locked_until)

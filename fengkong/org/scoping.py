@@ -63,7 +63,7 @@ def scoped(stmt: S, entity: Any, principal: Principal, permission: str) -> S:
     return stmt.where(entity.org_unit_id == principal.org_unit_id)
 
 
-def subtree_ids(principal: Principal) -> Select[tuple[str]]:
+def subtree_ids(principal: Principal) -> Select[Any]:
     return select(OrgUnit.id).where(
         OrgUnit.tenant_id == principal.tenant_id,
         OrgUnit.path.startswith(principal.unit_path, autoescape=True),

@@ -113,6 +113,14 @@ def sync_builtin_roles(uow: UnitOfWork, tenant: Tenant) -> None:
     uow.session.flush()
 
 
+def sync_all_builtin_roles(uow: UnitOfWork) -> int:
+    """Refresh every tenant's predefined roles after an upgrade added permissions."""
+    tenants = uow.session.scalars(select(Tenant)).all()
+    for tenant in tenants:
+        sync_builtin_roles(uow, tenant)
+    return len(tenants)
+
+
 def list_tenants(uow: UnitOfWork, principal: Principal) -> Sequence[Tenant]:
     principal.scope_for("platform.tenants.manage")
     return uow.session.scalars(select(Tenant).order_by(Tenant.code)).all()
@@ -353,9 +361,10 @@ def create_user(uow: UnitOfWork, principal: Principal | SystemActor, hasher: Any
         unit = _reference_unit(uow, principal, org_unit_id, "org.users.manage", "org_unit_id")
         role_rows = _grantable_roles(uow, principal, roles)
     else:
-        unit = uow.session.get(OrgUnit, org_unit_id)
-        if unit is None or unit.tenant_id != tenant_id:
+        found = uow.session.get(OrgUnit, org_unit_id)
+        if found is None or found.tenant_id != tenant_id:
             raise InvalidInput("no such org unit", code="unknown_reference", field="org_unit_id")
+        unit = found
         role_rows = _system_roles(uow, unit.tenant_id, roles)
     passwords.check_policy(password, username=username, min_length=min_password_length)
     if uow.session.scalar(select(User.id).where(User.username == username)):
