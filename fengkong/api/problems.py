@@ -39,6 +39,7 @@ _PYDANTIC_CODES = {
     "missing": "required",
     "string_too_long": "too_long",
     "string_too_short": "too_short",
+    "too_short": "too_short",
     "too_long": "too_long",
     "string_pattern_mismatch": "bad_format",
     "json_invalid": "invalid_json",

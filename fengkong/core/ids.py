@@ -43,4 +43,5 @@ def id_timestamp_ms(ulid: str) -> int:
 
 
 def is_valid_id(value: str) -> bool:
-    return len(value) == 26 and all(ch in _ALPHABET for ch in value)
+    # 26 base32 characters carry 130 bits; a ULID has 128, so the first is at most 7
+    return len(value) == 26 and value[0] <= "7" and all(ch in _ALPHABET for ch in value)

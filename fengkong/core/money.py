@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 
 from fengkong.core.errors import InvalidInput
 
@@ -44,7 +52,9 @@ def quantize(amount: Decimal, digits: int = 2, rounding: str = "half_even") -> D
 def to_minor(amount: Decimal, currency: str = "CNY") -> int:
     """Exact conversion to fen (or the currency's minor unit); refuses sub-fen amounts."""
     digits = minor_digits(currency)
-    scaled = amount.scaleb(digits)
+    with localcontext() as ctx:  # exact for any amount a ledger can hold
+        ctx.prec = 60
+        scaled = amount.scaleb(digits)
     if scaled != scaled.to_integral_value():
         raise InvalidInput(f"{amount} has more than {digits} decimal places",
                            code="too_many_decimals", field="amount")
@@ -58,4 +68,5 @@ def from_minor(minor: int, currency: str = "CNY") -> Decimal:
 
 def format_amount(amount: Decimal, currency: str = "CNY") -> str:
     """The decimal string used in API responses (fixed digits, no exponent)."""
-    return f"{quantize(amount, minor_digits(currency)):f}"
+    rounded = quantize(amount, minor_digits(currency))
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"  # never "-0.00"

@@ -75,6 +75,7 @@ class UnitOfWork:
             self._session.rollback()
 
     def close(self) -> None:
+        self._events.clear()
         if self._session is not None:
             self.rollback()
             self._session.close()

@@ -49,7 +49,7 @@ def check_policy(password: str, *, username: str = "", min_length: int = 10) -> 
         raise weak("needs at least two of: lower case, upper case, digits, symbols")
     if password.lower() in _COMMON:
         raise weak("is too common")
-    if username and username.lower() in password.lower():
+    if len(username) >= 3 and username.lower() in password.lower():
         raise weak("must not contain the username")
     if len(set(password)) < 4:
         raise weak("repeats too few characters")
