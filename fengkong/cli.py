@@ -75,7 +75,8 @@ def tenant_create(
     admin_username: Annotated[str, typer.Option(help="first tenant administrator")],
     admin_password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                                 confirmation_prompt=True)],
-    timezone: Annotated[str, typer.Option(help="business time zone")] = "Asia/Shanghai",
+    timezone: Annotated[str | None, typer.Option(
+        help="business time zone [default: FENGKONG_TIMEZONE or Asia/Shanghai]")] = None,
 ) -> None:
     """Create a tenant with its root unit HQ, its predefined roles and an administrator."""
     from fengkong.core.audit_service import SystemActor
@@ -85,7 +86,7 @@ def tenant_create(
     _ready(container)
     with container.uow() as uow:
         tenant = service.create_tenant(uow, SystemActor(), code=code, name=name,
-                                       timezone=timezone)
+                                       timezone=timezone or container.settings.timezone)
         service.create_user(uow, SystemActor(tenant_id=tenant.id), container.hasher,
                             tenant_id=tenant.id, username=admin_username,
                             display_name="Administrator", password=admin_password,
@@ -203,8 +204,9 @@ def demo(
 
 def _print_demo(port: int, settings: Settings, world: demo_data.DemoWorld) -> None:
     base = f"http://127.0.0.1:{port}"
-    table = Table(title="Demo Auto Finance: logins (password: "
-                        f"{settings.demo_password})")
+    table = Table(title="Demo Auto Finance: logins",
+                  caption=f"password: {settings.demo_password} (as it was when the demo data "
+                          "was made; --reset applies a new FENGKONG_DEMO_PASSWORD)")
     table.add_column("username")
     table.add_column("role")
     table.add_column("org unit")

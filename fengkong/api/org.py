@@ -25,7 +25,8 @@ router = APIRouter(tags=["org"])
 class TenantIn(Input):
     code: Code
     name: Name
-    timezone: Annotated[str, Field(max_length=60)] = "Asia/Shanghai"
+    timezone: Annotated[str | None, Field(max_length=60,
+                                          description="default: FENGKONG_TIMEZONE")] = None
     admin_username: Username
     admin_password: Password
     admin_display_name: Name = "Administrator"
@@ -56,7 +57,7 @@ def create_tenant(body: TenantIn, uow: UoW, container: AppContainer,
                   principal: Principal = require("platform.tenants.manage")) -> TenantOut:
     """A new lender: its tenant, root unit, predefined roles and first administrator."""
     tenant = service.create_tenant(uow, principal, code=body.code, name=body.name,
-                                   timezone=body.timezone)
+                                   timezone=body.timezone or container.settings.timezone)
     root = service.root_unit(uow, tenant.id)
     service.create_user(uow, _on_behalf(principal, tenant.id), container.hasher,
                         tenant_id=tenant.id, username=body.admin_username,

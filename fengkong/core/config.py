@@ -77,6 +77,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 raise InvalidInput(f"{var} must be an integer", code="invalid_setting",
                                    field=var) from None
     settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.password_hash_cost not in ("standard", "low"):
+        raise InvalidInput("FENGKONG_PASSWORD_HASH_COST is standard or low",
+                           code="invalid_setting", field="FENGKONG_PASSWORD_HASH_COST")
     if settings.log_format not in ("json", "text"):
         raise InvalidInput("FENGKONG_LOG_FORMAT is json or text", code="invalid_setting",
                            field="FENGKONG_LOG_FORMAT")

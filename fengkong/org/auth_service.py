@@ -27,7 +27,7 @@ from fengkong.org.lockout import LockoutPolicy, LockState, after_failure, cleare
 from fengkong.org.models import ApiKey, AuthSession, OrgUnit, Role, Tenant, User, UserRole
 from fengkong.org.permissions import DataScope
 from fengkong.org.scoping import Principal, reaches_unit, scoped
-from fengkong.org.service import get_user
+from fengkong.org.service import get_user, revoke_user_sessions
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,9 @@ def login(uow: UnitOfWork, settings: Settings, hasher: Any, username: str,
     actor = _user_actor(user)
     state = LockState(user.failed_attempts, user.failed_window_start, user.locked_until)
     if state.is_locked(now):
+        audit.record(uow, actor, "auth.login_refused", entity_type="user", entity_id=user.id,
+                     outcome="denied:account_locked")
+        uow.commit()
         raise _locked(state, now)
     if not passwords.verify(hasher, user.password_hash, password):
         state = after_failure(state, now, lockout_policy(settings))
@@ -164,12 +167,6 @@ def logout(uow: UnitOfWork, principal: Principal) -> None:
                  entity_id=principal.session_id)
 
 
-def revoke_user_sessions(uow: UnitOfWork, user_id: str) -> None:
-    uow.session.execute(update(AuthSession).where(AuthSession.user_id == user_id,
-                                                  AuthSession.revoked_at.is_(None))
-                        .values(revoked_at=uow.clock.now()))
-
-
 def change_password(uow: UnitOfWork, settings: Settings, hasher: Any, principal: Principal,
                     current: str, new: str) -> None:
     user = uow.session.get(User, principal.actor_id)
@@ -242,9 +239,12 @@ def user_principal(uow: UnitOfWork, user: User, session_id: str | None = None) -
         for perm in perms:
             if perm not in grants or scope.rank > grants[perm].rank:
                 grants[perm] = scope
-    unit_path, is_platform = uow.session.execute(
-        select(OrgUnit.path, Tenant.is_platform).join(Tenant, Tenant.id == OrgUnit.tenant_id)
+    unit_path, is_platform, tenant_active = uow.session.execute(
+        select(OrgUnit.path, Tenant.is_platform, Tenant.is_active)
+        .join(Tenant, Tenant.id == OrgUnit.tenant_id)
         .where(OrgUnit.id == user.org_unit_id)).one()
+    if not tenant_active:
+        raise AuthenticationError("this tenant is disabled", code="account_disabled")
     return Principal(tenant_id=user.tenant_id, actor_id=user.id, name=user.username,
                      org_unit_id=user.org_unit_id, unit_path=unit_path, grants=grants,
                      kind="user", session_id=session_id, is_platform=is_platform)
@@ -284,7 +284,10 @@ def create_api_key(uow: UnitOfWork, settings: Settings, principal: Principal, *,
         raise InvalidInput(f"no org unit {org_unit_id} that you may use",
                            code="unknown_reference", field="org_unit_id")
     for i, perm in enumerate(permissions):
-        if not principal.can(perm) or perm.startswith("platform."):
+        # The key holds `perm` over the subtree of its unit; the creator must reach all of it.
+        if (not principal.can(perm) or perm.startswith("platform.")
+                or principal.grants[perm].rank < DataScope.SUBTREE.rank
+                or not reaches_unit(principal, perm, unit)):
             raise InvalidInput(f"you may not delegate {perm}", code="permission_not_grantable",
                                field=f"permissions.{i}")
     if expires_at is not None and expires_at <= uow.clock.now():

@@ -13,7 +13,7 @@ from fengkong.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
 from fengkong.org import passwords, tree
-from fengkong.org.models import OrgUnit, Role, Tenant, User, UserRole
+from fengkong.org.models import AuthSession, OrgUnit, Role, Tenant, User, UserRole
 from fengkong.org.permissions import (
     PERMISSIONS,
     PLATFORM_ROLE,
@@ -419,8 +419,16 @@ def update_user(uow: UnitOfWork, principal: Principal, user_id: str, *,
             raise InvalidInput("you cannot deactivate yourself", code="self_deactivation",
                                field="is_active")
         changes["is_active"], user.is_active = [user.is_active, is_active], is_active
+        if not is_active:  # a reactivated user starts with no old session alive
+            revoke_user_sessions(uow, user.id)
     if changes:
         uow.session.flush()
         audit.record(uow, principal, "user.updated", entity_type="user", entity_id=user.id,
                      changes=changes)
     return user
+
+
+def revoke_user_sessions(uow: UnitOfWork, user_id: str) -> None:
+    uow.session.execute(update(AuthSession).where(AuthSession.user_id == user_id,
+                                                  AuthSession.revoked_at.is_(None))
+                        .values(revoked_at=uow.clock.now()))

@@ -8,8 +8,9 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -19,9 +20,12 @@ from fengkong.core import audit_service
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.ids import new_id
 from fengkong.core.models import AuditChainHead, AuditRecord
+from fengkong.core.uow import UnitOfWork
 from fengkong.demo import DemoWorld, principal_of
-from fengkong.org import service
+from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit
+from fengkong.org.permissions import DataScope
+from tests.conftest import DEMO_PASSWORD
 
 
 def tenant_records(container: Container, tenant_id: str) -> list[AuditRecord]:
@@ -83,6 +87,68 @@ def test_seeding_the_demo_leaves_a_record_of_every_change_with_actor_entity_and_
                   "roles": ["branch_manager"]}
     assert users[world.users["demo.sh"]].actor_id == admin_id
     assert users[admin_id].actor_id == "system"  # the first admin is made by the product
+
+
+# Each use case, run by demo.admin unless it says otherwise: (entity id, acting user or None
+# for the product itself).
+UseCase = Callable[[UnitOfWork, Container, DemoWorld], tuple[str, str | None]]
+
+
+def _admin_does(act: Callable[..., Any]) -> UseCase:
+    def run(uow: UnitOfWork, container: Container, world: DemoWorld) -> tuple[str, str | None]:
+        entity = act(uow, container, world, principal_of(uow, "demo.admin"))
+        return entity.id, "demo.admin"
+    return run
+
+
+def _login(uow: UnitOfWork, container: Container, world: DemoWorld) -> tuple[str, str | None]:
+    auth_service.login(uow, container.settings, container.hasher, "demo.sh", DEMO_PASSWORD)
+    return world.users["demo.sh"], "demo.sh"
+
+
+def _create_tenant(uow: UnitOfWork, container: Container, world: DemoWorld
+                   ) -> tuple[str, str | None]:
+    return service.create_tenant(uow, SystemActor(), code="other", name="Other").id, None
+
+
+USE_CASES: dict[str, UseCase] = {
+    "tenant.created": _create_tenant,
+    "org_unit.created": _admin_does(lambda uow, c, w, me: service.create_unit(
+        uow, me, parent_id=w.units["WEST"], code="WEST-XA", name="Xi'an branch")),
+    "org_unit.updated": _admin_does(lambda uow, c, w, me: service.update_unit(
+        uow, me, w.units["EAST"], name="Eastern region")),
+    "role.created": _admin_does(lambda uow, c, w, me: service.create_role(
+        uow, me, code="clerk", name="Clerk", permissions=["org.units.read"],
+        data_scope=DataScope.UNIT)),
+    "user.created": _admin_does(lambda uow, c, w, me: service.create_user(
+        uow, me, c.hasher, username="new.hire", display_name="New hire",
+        password="Tall-Trees-42", org_unit_id=w.units["WEST-CD"], roles=["collector"])),
+    "user.updated": _admin_does(lambda uow, c, w, me: service.update_user(
+        uow, me, w.users["demo.sh"], display_name="Shen Hai")),
+    "user.unlocked": _admin_does(lambda uow, c, w, me: auth_service.unlock(
+        uow, me, w.users["demo.sh"])),
+    "api_key.created": _admin_does(lambda uow, c, w, me: auth_service.create_api_key(
+        uow, c.settings, me, name="scanner", permissions=["org.units.read"],
+        org_unit_id=w.units["EAST"]).key),
+    "auth.login": _login,
+}
+
+
+@pytest.mark.parametrize("action", sorted(USE_CASES))
+def test_each_use_case_writes_one_record_that_is_rolled_back_with_it(
+    container: Container, world: DemoWorld, engine: Engine, action: str
+) -> None:
+    before = record_count(engine)
+    with container.uow() as uow:
+        entity_id, actor = USE_CASES[action](uow, container, world)
+        assert uow.audit_count == 1
+        rec = uow.session.scalars(select(AuditRecord).where(
+            AuditRecord.action == action, AuditRecord.entity_id == entity_id)).one()
+        assert rec.actor_id == (world.users[actor] if actor else "system")
+        assert rec.outcome == "ok"
+    assert record_count(engine) == before  # never committed: the record went with the change
+    with container.uow() as uow:
+        assert audit_service.verify(uow.session) == []
 
 
 def test_a_change_and_its_record_become_visible_together_at_commit(
