@@ -15,6 +15,7 @@ from fengkong.core.config import Settings, ensure_secret_key, load_settings
 from fengkong.core.db import make_engine
 from fengkong.core.uow import RequestContext, UnitOfWork
 from fengkong.org.passwords import make_hasher
+from fengkong.schema import metadata as _complete_metadata  # noqa: F401  all contexts loaded
 
 
 @dataclass

@@ -16,6 +16,7 @@ from fengkong import demo as demo_data
 from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
+from fengkong.loans.quote import Quote
 
 app = typer.Typer(help="fengkong: risk control for car and consumer lenders.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+loan_app = typer.Typer(help="Loans.", no_args_is_help=True)
+app.add_typer(loan_app, name="loan")
 
 console = Console(stderr=True)
 
@@ -158,6 +161,50 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
+@loan_app.command("quote")
+def loan_quote(
+    user: Annotated[str | None, typer.Option(
+        help="act as this user (needed to quote from a product_id)")] = None,
+) -> None:
+    """Quote a loan: terms as JSON on standard input, the schedule as JSON on standard output.
+
+    Full terms need no database. With "product_id", the product's terms apply and --user names
+    the user whose tenant and org unit the quote is for."""
+    import json
+
+    from fengkong.core.errors import InvalidInput
+    from fengkong.loans import parse_terms, quote, quote_to_dict
+
+    try:
+        body = json.loads(sys.stdin.read() or "null")
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"standard input is not JSON: {exc}", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("standard input must be a JSON object of loan terms",
+                           code="invalid_type")
+    result = _product_quote(body, user) if "product_id" in body else quote(parse_terms(body))
+    typer.echo(json.dumps(quote_to_dict(result), ensure_ascii=False, indent=2))
+
+
+def _product_quote(body: dict[str, object], user: str | None) -> Quote:
+    from sqlalchemy.exc import NoResultFound
+
+    from fengkong.core.errors import InvalidInput
+    from fengkong.loans import product_service
+
+    if not user:
+        raise InvalidInput("a quote from a product needs --user", code="required", field="user")
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        try:
+            acting = demo_data.principal_of(uow, user)
+        except NoResultFound:
+            raise InvalidInput(f"no user {user}", code="unknown_reference",
+                               field="user") from None
+        return product_service.quote_for(uow, acting, body)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -229,5 +276,6 @@ def main() -> None:
         app()
     except FengkongError as exc:
         field = f" ({exc.field})" if exc.field else ""
-        console.print(f"[red]error:[/red] {exc.code}{field}: {exc.detail}")
+        console.print(f"error: {exc.code}{field}: {exc.detail}", markup=False,
+                      highlight=False)
         sys.exit(2)

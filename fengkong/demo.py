@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.uow import UnitOfWork
+from fengkong.loans.demo_data import seed_products
 from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit, Tenant, User
 from fengkong.org.scoping import Principal
@@ -58,7 +59,7 @@ class DemoWorld:
 
 
 Seeder = Callable[[Container, UnitOfWork, DemoWorld], None]
-SEEDERS: list[Seeder] = []
+SEEDERS: list[Seeder] = [seed_products]
 
 
 def seed(container: Container) -> DemoWorld:
@@ -105,9 +106,9 @@ def _seed_org(container: Container, uow: UnitOfWork) -> DemoWorld:
 
 def _load_world(uow: UnitOfWork, tenant_id: str) -> DemoWorld:
     units = dict(uow.session.execute(
-        select(OrgUnit.code, OrgUnit.id).where(OrgUnit.tenant_id == tenant_id)).tuples())
+        select(OrgUnit.code, OrgUnit.id).where(OrgUnit.tenant_id == tenant_id)).all())
     users = dict(uow.session.execute(
-        select(User.username, User.id).where(User.tenant_id == tenant_id)).tuples())
+        select(User.username, User.id).where(User.tenant_id == tenant_id)).all())
     return DemoWorld(tenant_id, units, users)
 
 

@@ -1,9 +1,12 @@
-"""Every context's tables, imported so that `Base.metadata` is complete (migrations, tests)."""
+"""Every context's tables and permissions, imported so that `Base.metadata` and the
+permission catalogue are complete (migrations, role sync, tests)."""
 
 from fengkong.core import models as core_models
 from fengkong.core.db import Base
+from fengkong.loans import models as loans_models
+from fengkong.loans import permissions as loans_permissions
 from fengkong.org import models as org_models
 
 metadata = Base.metadata
 
-__all__ = ["core_models", "metadata", "org_models"]
+__all__ = ["core_models", "loans_models", "loans_permissions", "metadata", "org_models"]

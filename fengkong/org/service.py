@@ -165,6 +165,28 @@ def _reference_unit(uow: UnitOfWork, principal: Principal, unit_id: str, permiss
     return unit
 
 
+def check_unit_ids(uow: UnitOfWork, principal: Principal, unit_ids: Sequence[str],
+                   field: str) -> list[OrgUnit]:
+    """Units named in another context's input: each must exist in the caller's tenant."""
+    found = {u.id: u for u in uow.session.scalars(select(OrgUnit).where(
+        OrgUnit.tenant_id == principal.tenant_id, OrgUnit.id.in_(unit_ids)))}
+    for i, unit_id in enumerate(unit_ids):
+        if unit_id not in found:
+            raise InvalidInput(f"no org unit {unit_id}", code="unknown_reference",
+                               field=f"{field}.{i}")
+    return [found[u] for u in unit_ids]
+
+
+def unit_within_any(uow: UnitOfWork, unit_id: str, ancestor_ids: Sequence[str]) -> bool:
+    """Whether a unit lies in the subtree of any of the given units."""
+    paths = uow.session.execute(select(OrgUnit.id, OrgUnit.path).where(
+        OrgUnit.id.in_([unit_id, *ancestor_ids]))).all()
+    by_id: dict[str, str] = {uid: path for uid, path in paths}
+    own = by_id.get(unit_id)
+    return own is not None and any(
+        own.startswith(by_id[a]) for a in ancestor_ids if a in by_id)
+
+
 def create_unit(uow: UnitOfWork, principal: Principal, *, parent_id: str, code: str,
                 name: str) -> OrgUnit:
     principal.scope_for("org.units.manage")

@@ -16,6 +16,8 @@ from typing import Any
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
+from fengkong.loans import product_service
+from fengkong.loans.demo_data import CAR_LOAN
 from fengkong.org import auth_service, service
 from fengkong.org.permissions import PERMISSIONS, DataScope
 
@@ -23,7 +25,7 @@ PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
 NOBODY = "matrix.none"  # authenticated, no permissions, at EAST
 PLATFORM_CALLER = "demo.platform"
-OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id"}
+OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id", "product_id"}
 
 
 @dataclass
@@ -83,12 +85,17 @@ def build(container: Container, world: DemoWorld) -> Matrix:
         rival_key = auth_service.create_api_key(uow, container.settings, rival_p, name="rival",
                                                 permissions=["org.units.read"],
                                                 org_unit_id=rival_unit.id).key
+        own_product = product_service.create_product(uow, admin, code="M-PROD", name="Matrix",
+                                                      params=CAR_LOAN)
+        rival_product = product_service.create_product(uow, rival_p, code="R-PROD",
+                                                       name="Rival", params=CAR_LOAN)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
             "user_id": Objects(world.users["demo.sh"], west_user.id, rival_admin.id),
             "role_id": Objects(own_role.id, None, rival_role.id),
             "key_id": Objects(own_key.id, west_key.id, rival_key.id),
+            "product_id": Objects(own_product.id, None, rival_product.id),
         }
         return Matrix(world, rival_root.id, objects)
 
@@ -119,7 +126,17 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/api/v1/users/{user_id}"): lambda m: {"display_name": "Renamed"},
     ("POST", "/api/v1/users/{user_id}/unlock"): lambda m: None,
     ("POST", "/api/v1/users/{user_id}/password"): lambda m: {"new_password": "Reset-pass-4242"},
+
+    ("POST", "/api/v1/loans/quote"): lambda m: {
+        "principal": "10000.00", "annual_rate": "12", "term": 12,
+        "disbursement_date": "2026-01-05"},
+    ("POST", "/api/v1/loan-products"): lambda m: {
+        "code": "NEW-PROD", "name": "New product", "params": CAR_LOAN},
+    ("POST", "/api/v1/loan-products/{product_id}/versions"): lambda m: {"params": CAR_LOAN},
 }
+
+# POST routes that compute without storing anything (no audit record expected).
+COMPUTATIONS = {("POST", "/api/v1/loans/quote")}
 
 # Routes whose permission no tenant role may hold: the platform administrator calls them.
 PLATFORM_ROUTES = {("GET", "/api/v1/tenants"), ("POST", "/api/v1/tenants")}

@@ -131,7 +131,7 @@ def test_route_answers_each_caller_as_their_rights_say(
         before = audit_service.count(uow.session)
     ok = _call(client, method, _fill(path, own), headers, body)
     assert 200 <= ok.status_code < 300, ok.text
-    if method in MUTATING:
+    if method in MUTATING and key not in reg.COMPUTATIONS:
         with container.uow() as uow:
             assert audit_service.count(uow.session) > before
     elif ok.headers.get("content-type", "").startswith("application/json"):
