@@ -1,0 +1,1 @@
+"""Telematics: the GPS trackers in mortgaged cars, from their wire protocols to live state."""
