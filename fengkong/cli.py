@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 loan_app = typer.Typer(help="Loans.", no_args_is_help=True)
 app.add_typer(loan_app, name="loan")
+ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 
 console = Console(stderr=True)
 
@@ -203,6 +206,76 @@ def _product_quote(body: dict[str, object], user: str | None) -> Quote:
             raise InvalidInput(f"no user {user}", code="unknown_reference",
                                field="user") from None
         return product_service.quote_for(uow, acting, body)
+
+
+@ledger_app.command("trial-balance")
+def ledger_trial_balance(
+    tenant: Annotated[str, typer.Option(help="tenant code")],
+    as_of: Annotated[str | None, typer.Option(help="business date YYYY-MM-DD [default: all]")
+                     ] = None,
+) -> None:
+    """Print a tenant's trial balance: debits, credits and balance per account."""
+    from fengkong.ledger import queries
+    from fengkong.org import service
+
+    day = _date_option(as_of, "as-of")
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        tb = queries.tenant_trial_balance(uow, service.tenant_by_code(uow, tenant).id,
+                                          as_of=day)
+    table = Table(title=f"Trial balance of {tenant}" + (f" as of {day}" if day else ""))
+    table.add_column("account")
+    table.add_column("type")
+    for name in ("debit", "credit", "balance"):
+        table.add_column(name, justify="right")
+    for row in tb.rows:
+        table.add_row(row.code, row.type.value, _yuan(row.debit), _yuan(row.credit),
+                      _yuan(row.balance))
+    table.add_section()
+    table.add_row("total", "", _yuan(tb.debit), _yuan(tb.credit), _yuan(tb.debit - tb.credit))
+    Console().print(table)
+
+
+@ledger_app.command("check")
+def ledger_check(tenant: Annotated[str, typer.Option(help="tenant code")]) -> None:
+    """Exit 0 when every entry balances and the trial balance sums to zero; else exit 1
+    naming the first unbalanced entry."""
+    from fengkong.core.money import from_minor
+    from fengkong.ledger import queries
+    from fengkong.org import service
+
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        result = queries.check_balanced(uow, service.tenant_by_code(uow, tenant).id)
+    if result.first_unbalanced is not None:
+        typer.echo(f"UNBALANCED entry {result.first_unbalanced}: {result.detail}")
+        raise typer.Exit(1)
+    if not result.ok:
+        typer.echo(f"UNBALANCED trial balance: debits {from_minor(result.debit)}, credits "
+                   f"{from_minor(result.credit)}")
+        raise typer.Exit(1)
+    typer.echo(f"ledger balanced: {result.entries} entries, debits = credits = "
+               f"{from_minor(result.debit)}")
+
+
+def _yuan(fen: int) -> str:
+    from fengkong.core.money import format_amount, from_minor
+
+    return format_amount(from_minor(fen))
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    from fengkong.core.errors import InvalidInput
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date (YYYY-MM-DD)", code="bad_format",
+                           field=name) from None
 
 
 @app.command()

@@ -3,10 +3,13 @@ permission catalogue are complete (migrations, role sync, tests)."""
 
 from fengkong.core import models as core_models
 from fengkong.core.db import Base
+from fengkong.ledger import models as ledger_models
+from fengkong.ledger import permissions as ledger_permissions
 from fengkong.loans import models as loans_models
 from fengkong.loans import permissions as loans_permissions
 from fengkong.org import models as org_models
 
 metadata = Base.metadata
 
-__all__ = ["core_models", "loans_models", "loans_permissions", "metadata", "org_models"]
+__all__ = ["core_models", "ledger_models", "ledger_permissions", "loans_models",
+           "loans_permissions", "metadata", "org_models"]

@@ -131,6 +131,14 @@ def root_unit(uow: UnitOfWork, tenant_id: str) -> OrgUnit:
         OrgUnit.tenant_id == tenant_id, OrgUnit.parent_id.is_(None))).one()
 
 
+def tenant_timezone(uow: UnitOfWork, tenant_id: str) -> str:
+    """The zone a tenant's business dates are in."""
+    zone = uow.session.scalar(select(Tenant.timezone).where(Tenant.id == tenant_id))
+    if zone is None:
+        raise NotFound("tenant", tenant_id)
+    return zone
+
+
 def tenant_by_code(uow: UnitOfWork, code: str) -> Tenant:
     tenant = uow.session.scalar(select(Tenant).where(Tenant.code == code))
     if tenant is None:

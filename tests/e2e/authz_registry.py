@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
+from fengkong.ledger import service as ledger_service
+from fengkong.ledger.posting import Line
 from fengkong.loans import product_service
 from fengkong.loans.demo_data import CAR_LOAN
 from fengkong.org import auth_service, service
@@ -25,7 +29,8 @@ PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
 NOBODY = "matrix.none"  # authenticated, no permissions, at EAST
 PLATFORM_CALLER = "demo.platform"
-OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id", "product_id"}
+OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id", "product_id", "account_code",
+                "entry_id"}
 
 
 @dataclass
@@ -89,6 +94,11 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                                                       params=CAR_LOAN)
         rival_product = product_service.create_product(uow, rival_p, code="R-PROD",
                                                        name="Rival", params=CAR_LOAN)
+        ledger_service.create_account(uow, rival_p, code="rival-reserve", name="Reserve",
+                                      type="equity")
+        entries = {where: _manual_entry(uow, acting, unit) for where, acting, unit in (
+            ("own", admin, world.units["EAST-SH"]), ("sibling", admin, world.units["WEST-CD"]),
+            ("rival", rival_p, rival_unit.id))}
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -96,8 +106,16 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             "role_id": Objects(own_role.id, None, rival_role.id),
             "key_id": Objects(own_key.id, west_key.id, rival_key.id),
             "product_id": Objects(own_product.id, None, rival_product.id),
+            "account_code": Objects("suspense", None, "rival-reserve"),
+            "entry_id": Objects(entries["own"], entries["sibling"], entries["rival"]),
         }
         return Matrix(world, rival_root.id, objects)
+
+
+def _manual_entry(uow: Any, acting: Any, unit: str) -> str:
+    lines = [Line("suspense", debit=Decimal("12.34")), Line("cash:bank", credit=Decimal("12.34"))]
+    return ledger_service.post_manual(uow, acting, entry_date=date(2026, 1, 4),
+                                      reference="matrix", lines=lines, org_unit_id=unit).id
 
 
 Body = Callable[[Matrix], Any]
@@ -133,6 +151,16 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/loan-products"): lambda m: {
         "code": "NEW-PROD", "name": "New product", "params": CAR_LOAN},
     ("POST", "/api/v1/loan-products/{product_id}/versions"): lambda m: {"params": CAR_LOAN},
+
+    ("POST", "/api/v1/ledger/accounts"): lambda m: {
+        "code": "bank-charges", "name": "Bank charges", "type": "expense"},
+    ("POST", "/api/v1/ledger/entries"): lambda m: {
+        "entry_date": "2026-01-05", "reference": "matrix entry",
+        "org_unit_id": m.world.units["EAST-SH"],
+        "lines": [{"account_code": "suspense", "debit": "5.00"},
+                  {"account_code": "cash:bank", "credit": "5.00"}]},
+    ("POST", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda m: {
+        "entry_date": "2026-01-05"},
 }
 
 # POST routes that compute without storing anything (no audit record expected).

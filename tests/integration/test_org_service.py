@@ -166,7 +166,7 @@ def test_a_branch_manager_cannot_grant_a_role_beyond_their_own_rights(
 ) -> None:
     with committed(container) as uow:
         err = refused(uow, InvalidInput, "role_not_grantable", new_user, container,
-                      "demo.east", "east.boss", "EAST-SH", ["collector", "tenant_admin"], world)
+                      "demo.east", "east.boss", "EAST-SH", ["field_agent", "tenant_admin"], world)
         assert err.field == "roles.1"
         new_user(uow, container, "demo.east", "east.officer", "EAST-SH", ["credit_officer"],
                  world)

@@ -77,29 +77,29 @@ def test_predefined_roles_reach_as_far_as_their_job(role: str, scope: DataScope)
 
 @pytest.mark.usefixtures("registry")
 def test_a_context_can_register_a_permission_and_grant_it() -> None:
-    register({"loans.read": "see loans"}, {"credit_officer": {"loans.read"}})
-    assert PERMISSIONS["loans.read"] == "see loans"
-    assert "loans.read" in ROLE_GRANTS["credit_officer"]
+    register({"drones.read": "see drones"}, {"credit_officer": {"drones.read"}})
+    assert PERMISSIONS["drones.read"] == "see drones"
+    assert "drones.read" in ROLE_GRANTS["credit_officer"]
     assert "org.units.read" in ROLE_GRANTS["credit_officer"]  # earlier grants are kept
 
 
 @pytest.mark.usefixtures("registry")
 def test_granting_an_unknown_permission_is_refused() -> None:
-    with pytest.raises(ValueError, match="loans.write"):
-        register({}, {"credit_officer": {"loans.write"}})
-    assert "loans.write" not in ROLE_GRANTS["credit_officer"]
+    with pytest.raises(ValueError, match="drones.write"):
+        register({}, {"credit_officer": {"drones.write"}})
+    assert "drones.write" not in ROLE_GRANTS["credit_officer"]
 
 
 @pytest.mark.usefixtures("registry")
 def test_granting_to_an_unknown_role_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown role loan_shark"):
-        register({"loans.read": "see loans"}, {"loan_shark": {"loans.read"}})
+        register({"drones.read": "see drones"}, {"loan_shark": {"drones.read"}})
     assert "loan_shark" not in ROLE_GRANTS
 
 
 def test_the_registry_fixture_leaves_no_trace() -> None:
-    assert "loans.read" not in PERMISSIONS
-    assert "loans.read" not in ROLE_GRANTS["credit_officer"]
+    assert "drones.read" not in PERMISSIONS
+    assert "drones.read" not in ROLE_GRANTS["credit_officer"]
     assert permissions.ROLE_GRANTS is ROLE_GRANTS
 
 
