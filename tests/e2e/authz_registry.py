@@ -10,7 +10,7 @@ registered here, so no route escapes the test.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,7 @@ from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
 from fengkong.ledger import service as ledger_service
 from fengkong.ledger.posting import Line
-from fengkong.loans import product_service
+from fengkong.loans import loan_service, product_service
 from fengkong.loans.demo_data import CAR_LOAN
 from fengkong.org import auth_service, service
 from fengkong.org.permissions import PERMISSIONS, DataScope
@@ -29,7 +29,7 @@ PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
 NOBODY = "matrix.none"  # authenticated, no permissions, at EAST
 PLATFORM_CALLER = "demo.platform"
-OBJECT_KINDS = {"unit_id", "user_id", "role_id", "key_id", "product_id", "account_code",
+OBJECT_KINDS = {"loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id", "product_id", "account_code",
                 "entry_id"}
 
 
@@ -45,6 +45,7 @@ class Matrix:
     world: DemoWorld
     rival_root: str
     objects: dict[str, Objects]
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 def build(container: Container, world: DemoWorld) -> Matrix:
@@ -99,6 +100,8 @@ def build(container: Container, world: DemoWorld) -> Matrix:
         entries = {where: _manual_entry(uow, acting, unit) for where, acting, unit in (
             ("own", admin, world.units["EAST-SH"]), ("sibling", admin, world.units["WEST-CD"]),
             ("rival", rival_p, rival_unit.id))}
+        loans = _loans(container, uow, admin, rival_p, world, own_product.id, rival_product.id,
+                       rival_unit.id)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -108,8 +111,61 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             "product_id": Objects(own_product.id, None, rival_product.id),
             "account_code": Objects("suspense", None, "rival-reserve"),
             "entry_id": Objects(entries["own"], entries["sibling"], entries["rival"]),
+            "loan_id": Objects(loans["own"], loans["sibling"], loans["rival"]),
+            "transaction_id": Objects(loans["own_txn"], loans["sibling_txn"],
+                                      loans["rival_txn"]),
         }
-        return Matrix(world, rival_root.id, objects)
+        return Matrix(world, rival_root.id, objects, loans)
+
+
+TODAY = "2026-01-05"  # the business date in Shanghai at the test clock's instant
+
+
+def _loans(container: Any, uow: Any, admin: Any, rival: Any, world: DemoWorld,
+           product_id: str, rival_product_id: str, rival_unit: str) -> dict[str, str]:
+    """Loans in the states the loan routes need: active with a repayment, approved, written
+    off, paid off with money left over; one in a sibling branch and one in the rival tenant."""
+    def loan(acting: Any, product: str, unit: str, disburse: bool = True) -> str:
+        booked = loan_service.book(uow, acting, loan_service.Booking(
+            product_id=product, borrower_ref="B-1", org_unit_id=unit, loan={
+                "principal": "100000.00", "term": 12, "annual_rate": "6",
+                "disbursement_date": "2025-10-05"}, approved_on=date(2025, 10, 1)))
+        if disburse:
+            loan_service.disburse(uow, acting, booked.id, on=date(2025, 10, 5), channel="bank")
+        return booked.id
+
+    def pay(acting: Any, loan_id: str, amount: str, on: date, kind: str = "repayment") -> str:
+        return loan_service.record(uow, acting, loan_id, loan_service.Event(
+            kind, on, Decimal(amount), "bank")).id
+
+    out = {"own": loan(admin, product_id, world.units["EAST-SH"]),
+           "sibling": loan(admin, product_id, world.units["WEST-CD"]),
+           "rival": loan(rival, rival_product_id, rival_unit)}
+    for where, acting in (("own", admin), ("sibling", admin), ("rival", rival)):
+        out[f"{where}_txn"] = pay(acting, out[where], "8636.61", date(2025, 11, 5))
+    out["approved"] = loan(admin, product_id, world.units["EAST-SH"], disburse=False)
+    out["written_off"] = loan(admin, product_id, world.units["EAST-SH"])
+    loan_service.record(uow, admin, out["written_off"],
+                        loan_service.Event("writeoff", date(2025, 12, 20)))
+    out["overpaid"] = loan(admin, product_id, world.units["EAST-SH"])
+    pay(admin, out["overpaid"], "120000.00", date(2025, 10, 6))
+    quote = loan_service.quote_settlement(uow, admin, out["own"], date(2026, 1, 5))
+    out["settlement_amount"] = f"{quote.total:f}"
+    return out
+
+
+# Routes whose own-subtree call needs an object in another state than the usual one.
+OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
+    ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
+    ("POST", "/api/v1/loans/{loan_id}/recoveries"): lambda m: {
+        "loan_id": m.extra["written_off"]},
+    ("POST", "/api/v1/loans/{loan_id}/refunds"): lambda m: {"loan_id": m.extra["overpaid"]},
+}
+
+# Query parameters a GET route needs.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v1/loans/{loan_id}/settlement-quote"): {"on": TODAY},
+}
 
 
 def _manual_entry(uow: Any, acting: Any, unit: str) -> str:
@@ -161,6 +217,28 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
                   {"account_code": "cash:bank", "credit": "5.00"}]},
     ("POST", "/api/v1/ledger/entries/{entry_id}/reverse"): lambda m: {
         "entry_date": "2026-01-05"},
+    ("POST", "/api/v1/loans"): lambda m: {
+        "product_id": m.objects["product_id"].own, "borrower_ref": "B-9",
+        "org_unit_id": m.world.units["EAST-SH"], "principal": "50000.00", "term": 12,
+        "annual_rate": "6", "disbursement_date": TODAY},
+    ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"on": TODAY, "channel": "bank"},
+    ("POST", "/api/v1/loans/{loan_id}/repayments"): lambda m: {
+        "value_date": TODAY, "amount": "1000.00", "channel": "bank"},
+    ("POST", "/api/v1/loans/{loan_id}/prepayments"): lambda m: {
+        "value_date": TODAY, "amount": "30000.00", "channel": "bank", "mode": "reduce_term"},
+    ("POST", "/api/v1/loans/{loan_id}/settlement"): lambda m: {
+        "value_date": TODAY, "amount": m.extra["settlement_amount"], "channel": "bank"},
+    ("POST", "/api/v1/loans/{loan_id}/waivers"): lambda m: {
+        "value_date": TODAY, "amount": "1.00", "component": "interest"},
+    ("POST", "/api/v1/loans/{loan_id}/refunds"): lambda m: {
+        "value_date": TODAY, "amount": "10.00", "channel": "bank"},
+    ("POST", "/api/v1/loans/{loan_id}/restructure"): lambda m: {
+        "value_date": TODAY, "terms": {"annual_rate": "5", "term": 24}},
+    ("POST", "/api/v1/loans/{loan_id}/writeoff"): lambda m: {"value_date": TODAY},
+    ("POST", "/api/v1/loans/{loan_id}/recoveries"): lambda m: {
+        "value_date": TODAY, "amount": "100.00", "channel": "bank"},
+    ("POST", "/api/v1/loans/{loan_id}/transactions/{transaction_id}/reverse"): lambda m: {
+        "reason": "entered twice"},
 }
 
 # POST routes that compute without storing anything (no audit record expected).

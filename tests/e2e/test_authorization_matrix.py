@@ -53,9 +53,10 @@ def test_every_route_declares_who_may_call_it() -> None:
 
 
 def _call(
-    client: TestClient, method: str, path: str, headers: dict[str, str] | None, body: Any
+    client: TestClient, method: str, path: str, headers: dict[str, str] | None, body: Any,
+    query: dict[str, str] | None = None,
 ) -> Any:
-    kwargs: dict[str, Any] = {"headers": headers or {}}
+    kwargs: dict[str, Any] = {"headers": headers or {}, "params": query}
     if body is not None:
         kwargs["json"] = body
     return client.request(method, path, **kwargs)
@@ -93,13 +94,15 @@ def test_route_answers_each_caller_as_their_rights_say(
     matrix = reg.build(container, world)
     body = reg.SAMPLE_BODIES[key](matrix) if method in MUTATING else None
     own = {p: matrix.objects[p].own for p in params}
+    own.update(reg.OWN_OBJECTS.get(key, lambda m: {})(matrix))
+    query = reg.QUERIES.get(key)
 
     # No credentials, a malformed one, an unknown one.
-    anonymous = _call(client, method, _fill(path, own), None, body)
+    anonymous = _call(client, method, _fill(path, own), None, body, query)
     assert anonymous.status_code == 401, anonymous.text
     assert anonymous.json()["code"] == "not_authenticated"
     assert anonymous.headers["www-authenticate"] == "Bearer"
-    forged = _call(client, method, _fill(path, own), {"Authorization": "Bearer fka_forged"}, body)
+    forged = _call(client, method, _fill(path, own), {"Authorization": "Bearer fka_forged"}, body, query)
     assert forged.status_code == 401 and forged.json()["code"] == "invalid_token"
 
     caller = reg.PLATFORM_CALLER if key in reg.PLATFORM_ROUTES else reg.CALLER
@@ -107,13 +110,13 @@ def test_route_answers_each_caller_as_their_rights_say(
 
     # An expired access token.
     clock.advance(seconds=container.settings.access_token_ttl_s + 1)
-    expired = _call(client, method, _fill(path, own), headers, body)
+    expired = _call(client, method, _fill(path, own), headers, body, query)
     assert expired.status_code == 401 and expired.json()["code"] == "token_expired"
     clock.advance(-timedelta(seconds=container.settings.access_token_ttl_s + 1))
 
     # Authenticated, but without the permission.
     if requirement.permission is not None:
-        denied = _call(client, method, _fill(path, own), login(client, reg.NOBODY), body)
+        denied = _call(client, method, _fill(path, own), login(client, reg.NOBODY), body, query)
         assert denied.status_code == 403, denied.text
         assert denied.json()["code"] == "permission_denied"
 
@@ -122,14 +125,14 @@ def test_route_answers_each_caller_as_their_rights_say(
         ids = {p: getattr(matrix.objects[p], where) for p in params}
         if not params or any(v is None for v in ids.values()):
             continue
-        hidden = _call(client, method, _fill(path, ids), headers, body)
+        hidden = _call(client, method, _fill(path, ids), headers, body, query)
         assert hidden.status_code == 404, f"{where}: {hidden.status_code} {hidden.text}"
         assert hidden.json()["code"] == "not_found"
 
     # The caller's own subtree works, and a change leaves an audit record.
     with container.uow() as uow:
         before = audit_service.count(uow.session)
-    ok = _call(client, method, _fill(path, own), headers, body)
+    ok = _call(client, method, _fill(path, own), headers, body, query)
     assert 200 <= ok.status_code < 300, ok.text
     if method in MUTATING and key not in reg.COMPUTATIONS:
         with container.uow() as uow:

@@ -28,7 +28,6 @@ from fengkong.ledger.models import JournalEntry, JournalLine, LedgerAccount
 from fengkong.ledger.posting import Entry, EntryKind, Line
 from fengkong.ledger.rules import Parts
 from fengkong.org import service as org
-from tests.conftest import requires_postgres
 from tests.integration.test_cli import run
 from tests.unit.ledger.test_properties import balanced_lines
 
@@ -107,7 +106,6 @@ def test_a_tenant_adds_an_account_once(container: Container, world: DemoWorld) -
                 code="other", name="x", type="vault")
 
 
-@requires_postgres
 def test_concurrent_first_uses_make_one_chart(container: Container, world: DemoWorld) -> None:
     barrier, errors = threading.Barrier(6), []
 
@@ -258,7 +256,6 @@ def test_a_reversal_is_not_dated_before_its_entry(container: Container,
     assert err.field == "entry_date"
 
 
-@requires_postgres
 def test_concurrent_reversals_of_one_entry_leave_exactly_one(
     container: Container, world: DemoWorld
 ) -> None:
