@@ -29,8 +29,10 @@ PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
 NOBODY = "matrix.none"  # authenticated, no permissions, at EAST
 PLATFORM_CALLER = "demo.platform"
-OBJECT_KINDS = {"loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id", "product_id", "account_code",
-                "entry_id"}
+OBJECT_KINDS = {
+    "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
+    "product_id", "account_code", "entry_id",
+}
 
 
 @dataclass

@@ -102,7 +102,8 @@ def test_route_answers_each_caller_as_their_rights_say(
     assert anonymous.status_code == 401, anonymous.text
     assert anonymous.json()["code"] == "not_authenticated"
     assert anonymous.headers["www-authenticate"] == "Bearer"
-    forged = _call(client, method, _fill(path, own), {"Authorization": "Bearer fka_forged"}, body, query)
+    forged = _call(client, method, _fill(path, own), {"Authorization": "Bearer fka_forged"},
+                   body, query)
     assert forged.status_code == 401 and forged.json()["code"] == "invalid_token"
 
     caller = reg.PLATFORM_CALLER if key in reg.PLATFORM_ROUTES else reg.CALLER
