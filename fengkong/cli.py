@@ -279,6 +279,58 @@ def _date_option(value: str | None, name: str) -> date | None:
 
 
 @app.command()
+def cob(
+    business_date: Annotated[str | None, typer.Option(
+        "--date", help="close up to this business date (YYYY-MM-DD) [default: yesterday]")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option(help="tenant code [default: every tenant]")
+                      ] = None,
+    chunk: Annotated[int, typer.Option(help="loans per transaction")] = 20_000,
+) -> None:
+    """Close of business: penalties, accruals, days past due and buckets, day by day."""
+    from datetime import date as date_type
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from fengkong.core.audit_service import SystemActor
+    from fengkong.core.clock import business_date as today_in
+    from fengkong.core.errors import InvalidInput
+    from fengkong.loans import cob_service
+    from fengkong.org import service
+    from fengkong.org.models import Tenant
+
+    container = _container()
+    _ready(container)
+    with container.uow() as uow:
+        if tenant:
+            tenants = [service.tenant_by_code(uow, tenant)]
+        else:
+            tenants = list(uow.session.scalars(select(Tenant).where(
+                Tenant.is_platform.is_(False), Tenant.is_active.is_(True))))
+        plan = [(t.id, t.code, t.timezone) for t in tenants]
+    for tenant_id, code, zone in plan:
+        if business_date:
+            try:
+                until = date_type.fromisoformat(business_date)
+            except ValueError:
+                raise InvalidInput("--date is YYYY-MM-DD", code="invalid_date",
+                                   field="date") from None
+        else:
+            until = today_in(container.clock, zone) - timedelta(days=1)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            def on_day(day: date_type, total: int, code: str = code) -> cob_service.cob.Progress:
+                task = progress.add_task(f"{code} {day}", total=total)
+                return lambda done: progress.advance(task, done)
+
+            report = cob_service.close_business(container.uow, SystemActor(tenant_id=tenant_id),
+                                                tenant_id, until, chunk=chunk, on_day=on_day)
+        closed = ", ".join(d.business_date.isoformat() for d in report.days) or "nothing to do"
+        typer.echo(f"{code}: closed {closed}; {report.loans} loan-days")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
@@ -317,9 +369,24 @@ def demo(
     container = _container(settings)
     upgrade(container.engine)
     _sync_roles(container)
-    world = demo_data.seed(container)
+    world = demo_data.seed(container, showcase=True)
+    _close_demo_days(container, world)
     _print_demo(port, container.settings, world)
     _run(container, "127.0.0.1", port)
+
+
+def _close_demo_days(container: Container, world: demo_data.DemoWorld) -> None:
+    """Bring the demo loans up to yesterday, so penalties and buckets show."""
+    from datetime import timedelta
+
+    from fengkong.core.audit_service import SystemActor
+    from fengkong.core.clock import business_date
+    from fengkong.loans import cob_service
+
+    yesterday = business_date(container.clock, "Asia/Shanghai") - timedelta(days=1)
+    with console.status("closing the demo's business days"):
+        cob_service.close_business(container.uow, SystemActor(tenant_id=world.tenant_id),
+                                   world.tenant_id, yesterday)
 
 
 def _print_demo(port: int, settings: Settings, world: demo_data.DemoWorld) -> None:

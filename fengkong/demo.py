@@ -14,7 +14,7 @@ from sqlalchemy import select
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.uow import UnitOfWork
-from fengkong.loans.demo_data import seed_products
+from fengkong.loans.demo_data import seed_loans, seed_products
 from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit, Tenant, User
 from fengkong.org.scoping import Principal
@@ -60,16 +60,20 @@ class DemoWorld:
 
 Seeder = Callable[[Container, UnitOfWork, DemoWorld], None]
 SEEDERS: list[Seeder] = [seed_products]
+# Seeders of the running demo only: a book of loans and their history. The test world skips
+# them, so that each test starts from the org tree and the products alone.
+SHOWCASE_SEEDERS: list[Seeder] = [seed_loans]
 
 
-def seed(container: Container) -> DemoWorld:
-    """Create the demo tenant and run every context's seeder; does nothing when it exists."""
+def seed(container: Container, *, showcase: bool = False) -> DemoWorld:
+    """Create the demo tenant and run every context's seeder (and the showcase seeders when
+    asked); does nothing when the tenant exists."""
     with container.uow() as uow:
         existing = uow.session.scalar(select(Tenant).where(Tenant.code == TENANT_CODE))
         if existing is not None:
             return _load_world(uow, existing.id)
         world = _seed_org(container, uow)
-        for seeder in SEEDERS:
+        for seeder in SEEDERS + (SHOWCASE_SEEDERS if showcase else []):
             seeder(container, uow, world)
         uow.commit()
         return world

@@ -6,13 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import Field
 
-from fengkong.api.deps import UoW, require
+from fengkong.api.deps import UoW, get_container, require
 from fengkong.api.schemas import Id, Input, Output
 from fengkong.core.money import from_minor
-from fengkong.loans import loan_service
+from fengkong.loans import cob_service, loan_service
 from fengkong.loans.loan_service import Booking, Event
 from fengkong.loans.models import Loan, LoanInstallment, LoanTransaction
 from fengkong.org.scoping import Principal
@@ -344,3 +344,38 @@ def reverse(loan_id: str, transaction_id: str, body: ReverseIn, uow: UoW,
     txn = loan_service.reverse(uow, principal, loan_id, transaction_id, body.reason)
     uow.commit()
     return transaction_out(txn)
+
+
+class CobIn(Input):
+    business_date: date
+
+
+class CobDayOut(Output):
+    business_date: date
+    loans: int
+    installments_due: int
+    penalties: str
+    interest_accrued: str
+    fees_accrued: str
+    newly_overdue: int
+    bucket_changes: int
+
+
+class CobOut(Output):
+    days: list[CobDayOut]
+
+
+@router.post("/loans/close-of-business", response_model=CobOut)
+def close_of_business(body: CobIn, request: Request, uow: UoW,
+                      principal: Principal = require("loans.cob")) -> CobOut:
+    """Close the caller's tenant's business dates up to `business_date` (caught up day by
+    day); a date already closed is not closed again."""
+    uow.rollback()  # the close runs in transactions of its own, chunk by chunk
+    container = get_container(request)
+    report = cob_service.close_business(container.uow, principal, principal.tenant_id,
+                                        body.business_date)
+    return CobOut(days=[CobDayOut(
+        business_date=d.business_date, loans=d.loans, installments_due=d.installments_due,
+        penalties=_m(d.penalties_fen), interest_accrued=_m(d.interest_accrued_fen),
+        fees_accrued=_m(d.fees_accrued_fen), newly_overdue=d.newly_overdue,
+        bucket_changes=d.bucket_changes) for d in report.days])

@@ -22,10 +22,9 @@ the engine instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -83,17 +82,16 @@ Progress = Callable[[int], None]
 
 
 def pending_dates(uow: UnitOfWork, tenant_id: str, until: date) -> list[date]:
-    """Every date from the earliest open loan's next close up to `until`."""
-    first = uow.session.scalar(select(func.min(func.coalesce(
-        Loan.last_cob_date, Loan.disbursed_on - timedelta(0)))).where(
+    """Every date from the earliest open loan's next close up to `until`, in order."""
+    never = uow.session.scalar(select(func.min(Loan.disbursed_on)).where(
+        Loan.tenant_id == tenant_id, Loan.status.in_(OPEN), Loan.last_cob_date.is_(None)))
+    closed = uow.session.scalar(select(func.min(Loan.last_cob_date)).where(
         Loan.tenant_id == tenant_id, Loan.status.in_(OPEN)))
-    if first is None:
+    starts = [d for d in (never, closed + timedelta(days=1) if closed else None) if d]
+    if not starts:
         return []
-    start = first if uow.session.scalar(select(func.count()).where(
-        Loan.tenant_id == tenant_id, Loan.status.in_(OPEN), Loan.last_cob_date.is_(None))) \
-        else first + timedelta(days=1)
-    days = (until - start).days
-    return [start + timedelta(days=i) for i in range(days + 1)]
+    start = min(starts)
+    return [start + timedelta(days=i) for i in range((until - start).days + 1)]
 
 
 def open_loans(uow: UnitOfWork, tenant_id: str, day: date) -> int:
@@ -122,6 +120,22 @@ def close_day(new_uow: Callable[[], UnitOfWork], tenant_id: str, day: date, *,
             progress(len(ids))
 
 
+def run(new_uow: Callable[[], UnitOfWork], tenant_id: str, until: date, *,
+        chunk: int = CHUNK, on_day: Callable[[date, int], Progress | None] | None = None,
+        replay_loan: Callable[[UnitOfWork, str, date], None] | None = None) -> CobReport:
+    """Close every pending date up to `until`, day by day (a missed day is caught up)."""
+    report = CobReport(tenant_id)
+    with new_uow() as uow:
+        dates = pending_dates(uow, tenant_id, until)
+    for day in dates:
+        with new_uow() as uow:
+            total = open_loans(uow, tenant_id, day)
+        progress = on_day(day, total) if on_day is not None else None
+        report.days.append(close_day(new_uow, tenant_id, day, chunk=chunk, progress=progress,
+                                     replay_loan=replay_loan))
+    return report
+
+
 def _due_for_close(tenant_id: str, day: date) -> ColumnElement[bool]:
     return and_(Loan.tenant_id == tenant_id, Loan.status.in_(OPEN),
                 Loan.disbursed_on <= day,
@@ -145,12 +159,12 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
     set_based = and_(in_chunk, ~later)
 
     before = dict(session.execute(select(Loan.id, Loan.bucket).where(
-        set_based, Loan.oldest_unpaid_due_date.is_not(None))).all())
+        set_based, Loan.oldest_unpaid_due_date < day)).all())
     lines: list[Line] = []
     lines += _charge_penalties(uow, dialect, set_based, day, report)
     lines += _accrue_due(uow, set_based, day, report)
     _age(uow, dialect, set_based, day)
-    _classify(uow, tenant_id, set_based)
+    _classify(uow, set_based, day)
     _events(uow, tenant_id, set_based, day, before, report)
     session.execute(update(Loan).where(set_based).values(last_cob_date=day)
                     .execution_options(synchronize_session=False))
@@ -176,7 +190,7 @@ def _charge_penalties(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool],
             - i.interest_paid_fen - i.fee_paid_fen - i.interest_waived_fen - i.fee_waived_fen)
     base = case((Loan.penalty_base == "overdue_installment", owed),
                 else_=i.principal_fen - i.principal_paid_fen)
-    daily = (base * Loan.penalty_ppm + 500_000) / 1_000_000
+    daily = (base * Loan.penalty_ppm + 500_000) // 1_000_000  # integer division, as in Python
     d: Any = bindparam("day", day)
     late_fee = case((_days(dialect, d, i.due_date) == Loan.late_fee_grace_days + 1,
                      Loan.late_fee_fen), else_=0)
@@ -253,7 +267,7 @@ def _age(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool], day: date) -
     d: Any = bindparam("day", day)
     dpd = _days(dialect, d, Loan.oldest_unpaid_due_date)
     uow.session.execute(
-        update(Loan).where(loans, Loan.oldest_unpaid_due_date.is_not(None)).values(
+        update(Loan).where(loans, Loan.oldest_unpaid_due_date < d).values(
             days_past_due=dpd,
             status=case((and_(dpd > 0, Loan.status == "active"), literal("overdue")),
                         else_=Loan.status),
@@ -261,19 +275,18 @@ def _age(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool], day: date) -
         .execution_options(synchronize_session=False), {"day": day})
 
 
-def _classify(uow: UnitOfWork, tenant_id: str, loans: ColumnElement[bool]) -> None:
+def _classify(uow: UnitOfWork, loans: ColumnElement[bool], day: date) -> None:
     """The delinquency bucket of each overdue loan, by its product version's ranges."""
     session = uow.session
-    versions = session.scalars(select(Loan.product_version_id).where(
-        loans, Loan.oldest_unpaid_due_date.is_not(None)).distinct()).all()
+    overdue = and_(loans, Loan.oldest_unpaid_due_date < day)
+    versions = session.scalars(select(Loan.product_version_id).where(overdue).distinct()).all()
     for version_id in versions:
         params = session.scalars(select(LoanProductVersion.params).where(
             LoanProductVersion.id == version_id)).one()
         buckets = parse_product(params).delinquency_buckets
-        session.execute(update(Loan).where(
-            loans, Loan.product_version_id == version_id,
-            Loan.oldest_unpaid_due_date.is_not(None)).values(
-            bucket=_bucket_case(buckets)).execution_options(synchronize_session=False))
+        session.execute(update(Loan).where(overdue, Loan.product_version_id == version_id)
+                        .values(bucket=_bucket_case(buckets))
+                        .execution_options(synchronize_session=False))
 
 
 def _bucket_case(buckets: tuple[Bucket, ...]) -> ColumnElement[str]:
@@ -286,7 +299,7 @@ def _events(uow: UnitOfWork, tenant_id: str, loans: ColumnElement[bool], day: da
             before: dict[str, str], report: DayReport) -> None:
     session = uow.session
     after = session.execute(select(Loan.id, Loan.bucket, Loan.days_past_due).where(
-        loans, Loan.oldest_unpaid_due_date.is_not(None))).all()
+        loans, Loan.oldest_unpaid_due_date < day)).all()
     for loan_id, bucket, dpd in after:
         if dpd == 1:
             report.newly_overdue += 1
@@ -303,9 +316,3 @@ def _events(uow: UnitOfWork, tenant_id: str, loans: ColumnElement[bool], day: da
         uow.emit("loan.due", tenant_id, loan_id=loan_id, business_date=day.isoformat())
 
 
-def chunks(ids: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
-__all__ = ["CobReport", "DayReport", "close_day", "open_loans", "pending_dates", "Decimal"]

@@ -38,6 +38,18 @@ def disbursement(loan: Loan, terms: LoanTerms, channel: str) -> list[Line]:
 def for_transaction(loan: Loan, row: LoanTransaction) -> list[Line]:
     """The lines a transaction's current allocation books."""
     on: dict[str, Any] = {"loan_id": loan.id, "org_unit_id": loan.org_unit_id}
+    lines = _allocated(row, on)
+    released = from_minor(row.released_fen)
+    if released:
+        # Interest and fees paid in advance on installments the transaction cancelled go back
+        # to the credit balance. The engine does not split them by part, so all of it is
+        # taken back from interest receivable.
+        lines += [Line(chart.INTEREST_RECEIVABLE, debit=released, **on),
+                  Line(chart.OVERPAYMENT_LIABILITY, credit=released, **on)]
+    return lines
+
+
+def _allocated(row: LoanTransaction, on: dict[str, Any]) -> list[Line]:
     parts = Parts(from_minor(row.principal_fen), from_minor(row.interest_fen),
                   from_minor(row.fee_fen), from_minor(row.penalty_fen))
     if row.kind in CASH_KINDS:
@@ -48,6 +60,11 @@ def for_transaction(loan: Loan, row: LoanTransaction) -> list[Line]:
         if fee:
             lines += [Line(chart.cash_code(channel), debit=fee, **on),
                       Line(chart.FEE_INCOME, credit=fee, **on)]
+        credit_used = from_minor(row.credit_used_fen)
+        if credit_used:
+            # The credit balance a settlement consumed pays that part, not the cash received.
+            lines += [Line(chart.OVERPAYMENT_LIABILITY, debit=credit_used, **on),
+                      Line(chart.cash_code(channel), credit=credit_used, **on)]
         return lines
     if row.kind == "waiver":
         return rules.waiver(Parts(interest=parts.interest, fee=parts.fee,

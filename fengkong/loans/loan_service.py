@@ -34,7 +34,7 @@ from fengkong.loans.models import (
     LoanTransaction,
 )
 from fengkong.loans.parse import parse_terms
-from fengkong.loans.product_service import _usable_product
+from fengkong.loans.product_service import usable_product
 from fengkong.loans.products import check_cost_cap, loan_terms, parse_product
 from fengkong.loans.quote import quote
 from fengkong.loans.rows import (
@@ -116,7 +116,7 @@ def book(uow: UnitOfWork, principal: Principal, booking: Booking) -> Loan:
     if not reaches_unit(principal, "loans.book", unit):
         raise InvalidInput(f"no org unit {unit.id} that you may use", code="unknown_reference",
                            field="org_unit_id")
-    product = _usable_product(uow, principal, booking.product_id)
+    product = usable_product(uow, principal, booking.product_id, unit.id)
     version = _latest_version(uow, product)
     params = parse_product(version.params)
     terms = loan_terms(params, booking.loan)
@@ -328,11 +328,13 @@ def replay_for_close(uow: UnitOfWork, loan_id: str, day: date) -> None:
     _write_state(uow, loan, state, rows)
     loan.last_cob_date = day
     change = loan.penalty_charged_fen - before
+    actor = SystemActor(tenant_id=loan.tenant_id, actor_id="cob", name="close of business")
     if change:
-        actor = SystemActor(tenant_id=loan.tenant_id, actor_id="cob", name="close of business")
         journal.post(uow, actor, loan, day, "penalty",
                      journal.penalty_change(loan, from_minor(change)),
                      reference=f"cob:{day.isoformat()}:{loan.id}")
+    for row in rows:  # penalties charged before a later payment change what it paid
+        _journal_transaction(uow, actor, loan, row)
 
 
 def _write_state(uow: UnitOfWork, loan: Loan, state: AccountState,
@@ -355,7 +357,7 @@ def _write_state(uow: UnitOfWork, loan: Loan, state: AccountState,
     session.flush()
 
 
-def _journal_transaction(uow: UnitOfWork, principal: Principal, loan: Loan,
+def _journal_transaction(uow: UnitOfWork, principal: Principal | SystemActor, loan: Loan,
                          row: LoanTransaction) -> None:
     """Post the entry a transaction's allocation calls for; when a replay moved it, reverse
     the old entry first. A reversed transaction keeps only the reversal."""

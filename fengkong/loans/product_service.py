@@ -111,7 +111,7 @@ def quote_for(uow: UnitOfWork, principal: Principal, body: Mapping[str, Any]) ->
     if "product_id" not in body:
         return quote(parse_terms(body))
     product_id = body["product_id"]
-    product = _usable_product(uow, principal, product_id)
+    product = usable_product(uow, principal, product_id)
     params = latest_params(uow, product)
     loan = {k: v for k, v in body.items() if k != "product_id"}
     result = quote(loan_terms(params, loan))
@@ -119,7 +119,10 @@ def quote_for(uow: UnitOfWork, principal: Principal, body: Mapping[str, Any]) ->
     return result
 
 
-def _usable_product(uow: UnitOfWork, principal: Principal, product_id: object) -> LoanProduct:
+def usable_product(uow: UnitOfWork, principal: Principal, product_id: object,
+                   unit_id: str | None = None) -> LoanProduct:
+    """An active product of the caller's tenant offered in `unit_id` (the caller's unit when
+    not given)."""
     if not isinstance(product_id, str):
         raise InvalidInput("product_id is a product id", code="invalid_type",
                            field="product_id")
@@ -129,7 +132,7 @@ def _usable_product(uow: UnitOfWork, principal: Principal, product_id: object) -
         raise InvalidInput(f"no active loan product {product_id}", code="unknown_reference",
                            field="product_id")
     params = latest_params(uow, product)
-    if params.org_unit_ids and not org.unit_within_any(uow, principal.org_unit_id,
+    if params.org_unit_ids and not org.unit_within_any(uow, unit_id or principal.org_unit_id,
                                                        params.org_unit_ids):
         raise InvalidInput("this product is not offered in your org unit",
                            code="product_not_available", field="product_id")

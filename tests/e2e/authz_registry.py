@@ -224,6 +224,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
         "org_unit_id": m.world.units["EAST-SH"], "principal": "50000.00", "term": 12,
         "annual_rate": "6", "disbursement_date": TODAY},
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"on": TODAY, "channel": "bank"},
+    ("POST", "/api/v1/loans/close-of-business"): lambda m: {"business_date": TODAY},
     ("POST", "/api/v1/loans/{loan_id}/repayments"): lambda m: {
         "value_date": TODAY, "amount": "1000.00", "channel": "bank"},
     ("POST", "/api/v1/loans/{loan_id}/prepayments"): lambda m: {
