@@ -13,6 +13,7 @@ from fengkong.api.deps import UoW, get_container, require
 from fengkong.api.schemas import Id, Input, Output
 from fengkong.core.money import from_minor
 from fengkong.loans import cob_service, loan_service
+from fengkong.loans import portfolio as loan_portfolio
 from fengkong.loans.loan_service import Booking, Event
 from fengkong.loans.models import Loan, LoanInstallment, LoanTransaction
 from fengkong.org.scoping import Principal
@@ -379,3 +380,37 @@ def close_of_business(body: CobIn, request: Request, uow: UoW,
         penalties=_m(d.penalties_fen), interest_accrued=_m(d.interest_accrued_fen),
         fees_accrued=_m(d.fees_accrued_fen), newly_overdue=d.newly_overdue,
         bucket_changes=d.bucket_changes) for d in report.days])
+
+
+class BucketOut(Output):
+    bucket: str
+    loans: int
+    outstanding_principal: str
+
+
+class PortfolioOut(Output):
+    loans: int
+    outstanding_principal: str
+    par1: str
+    par30: str
+    par90: str
+    par1_amount: str
+    par30_amount: str
+    par90_amount: str
+    buckets: list[BucketOut]
+
+
+@router.get("/loan-portfolio", response_model=PortfolioOut)
+def portfolio(uow: UoW, principal: Principal = require("loans.read"),
+              org_unit_id: Annotated[str | None, Query(max_length=26)] = None) -> PortfolioOut:
+    """Outstanding principal, portfolio at risk (share of outstanding principal of loans 1, 30
+    and 90 or more days past due) and the delinquency buckets, over the loans the caller
+    sees."""
+    p = loan_portfolio.figures(uow, principal, org_unit_id=org_unit_id)
+    return PortfolioOut(
+        loans=p.loans, outstanding_principal=f"{p.outstanding:f}",
+        par1=f"{p.par[1]:f}", par30=f"{p.par[30]:f}", par90=f"{p.par[90]:f}",
+        par1_amount=f"{p.par_amount[1]:f}", par30_amount=f"{p.par_amount[30]:f}",
+        par90_amount=f"{p.par_amount[90]:f}",
+        buckets=[BucketOut(bucket=b.bucket, loans=b.loans,
+                           outstanding_principal=f"{b.outstanding:f}") for b in p.buckets])

@@ -203,12 +203,13 @@ def record(uow: UnitOfWork, principal: Principal, loan_id: str, event: Event
     if event.kind not in KINDS:
         raise InvalidInput(f"kind is one of {sorted(KINDS)}", code="invalid_choice",
                            field="kind")
-    permission = PERMISSION[event.kind]
+    # The loan first: a retry answers only within the caller's scope, and it waits for the
+    # request it repeats to commit instead of racing it.
+    loan = get_loan(uow, principal, loan_id, PERMISSION[event.kind], lock=True)
     if event.external_id:
         existing = _by_external_id(uow, principal, event.external_id)
         if existing is not None:
             return _same_request(existing, loan_id, event)
-    loan = get_loan(uow, principal, loan_id, permission, lock=True)
     _check_event(uow, principal, loan, event)
     txn = LoanTransaction(
         id=new_id(), tenant_id=loan.tenant_id, loan_id=loan.id, kind=event.kind,
@@ -238,6 +239,9 @@ def reverse(uow: UnitOfWork, principal: Principal, loan_id: str, txn_id: str,
         LoanTransaction.id == txn_id, LoanTransaction.loan_id == loan.id))
     if txn is None:
         raise NotFound("loan transaction", txn_id)
+    if txn.kind == "disbursement":  # the replay starts from it: reversing would undo nothing
+        raise Conflict("a disbursement cannot be reversed", code="not_reversible",
+                       field="transaction_id")
     if txn.reversed_at is not None:
         raise Conflict("this transaction is already reversed", code="already_reversed",
                        field="transaction_id")

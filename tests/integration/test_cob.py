@@ -226,3 +226,22 @@ def test_the_showcase_demo_has_loans_on_time_and_behind(container: Container) ->
     assert len(states) == 11
     assert {"active", "overdue"} <= {s for s, _ in states}
     assert len({b for _, b in states}) >= 3
+
+
+def test_portfolio_at_risk_counts_the_outstanding_principal_of_late_loans(
+    container: Container, world: DemoWorld, portfolio: list[str]
+) -> None:
+    from fengkong.loans.portfolio import figures
+
+    run(container, world)
+    with container.uow() as uow:
+        loans = [uow.session.get_one(Loan, x) for x in portfolio]
+        total = sum(x.principal_outstanding_fen for x in loans)
+        late30 = sum(x.principal_outstanding_fen for x in loans if x.days_past_due >= 30)
+        hq = figures(uow, principal_of(uow, "demo.hq"))
+        west = figures(uow, principal_of(uow, "demo.hz"))
+    assert hq.loans == 5 and hq.outstanding == Decimal(total).scaleb(-2)
+    assert hq.par_amount[30] == Decimal(late30).scaleb(-2) > 0
+    assert hq.par[30] == (Decimal(late30) / total).quantize(Decimal("0.0001"))
+    assert sum(b.loans for b in hq.buckets) == 5
+    assert west.loans == 0  # demo.hz sees Hangzhou, and every loan here is in Shanghai
