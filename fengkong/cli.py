@@ -239,16 +239,25 @@ def ledger_trial_balance(
 
 @ledger_app.command("check")
 def ledger_check(tenant: Annotated[str, typer.Option(help="tenant code")]) -> None:
-    """Exit 0 when every entry balances and the trial balance sums to zero; else exit 1
-    naming the first unbalanced entry."""
+    """Exit 0 when every entry balances, the trial balance sums to zero and every loan's
+    sub-ledger agrees with the ledger to the fen; else exit 1 naming what disagrees."""
     from fengkong.core.money import from_minor
     from fengkong.ledger import queries
+    from fengkong.loans.reconcile import reconcile
     from fengkong.org import service
 
     container = _container()
     _ready(container)
     with container.uow() as uow:
-        result = queries.check_balanced(uow, service.tenant_by_code(uow, tenant).id)
+        tenant_id = service.tenant_by_code(uow, tenant).id
+        result = queries.check_balanced(uow, tenant_id)
+        checked, mismatches = reconcile(uow, tenant_id)
+    for m in mismatches[:20]:
+        typer.echo(f"MISMATCH loan {m.loan_id} {m.account}: ledger {m.ledger}, "
+                   f"loan records {m.expected}")
+    if mismatches:
+        typer.echo(f"{len(mismatches)} mismatches over {checked} loans")
+        raise typer.Exit(1)
     if result.first_unbalanced is not None:
         typer.echo(f"UNBALANCED entry {result.first_unbalanced}: {result.detail}")
         raise typer.Exit(1)
@@ -257,7 +266,7 @@ def ledger_check(tenant: Annotated[str, typer.Option(help="tenant code")]) -> No
                    f"{from_minor(result.credit)}")
         raise typer.Exit(1)
     typer.echo(f"ledger balanced: {result.entries} entries, debits = credits = "
-               f"{from_minor(result.debit)}")
+               f"{from_minor(result.debit)}; {checked} loan sub-ledgers reconcile")
 
 
 def _yuan(fen: int) -> str:

@@ -245,8 +245,14 @@ def _accrue_due(uow: UnitOfWork, loans: ColumnElement[bool], day: date, report: 
                           ).where(i.loan_id == Loan.id, i.due_date <= day).scalar_subquery()
     due_fee = select(func.sum(i.fee_fen - i.fee_paid_fen - i.fee_waived_fen)).where(
         i.loan_id == Loan.id, i.due_date <= day).scalar_subquery()
+    earned_interest = select(func.sum(i.interest_fen)).where(
+        i.loan_id == Loan.id, i.due_date == day).scalar_subquery()
+    earned_fee = select(func.sum(i.fee_fen)).where(
+        i.loan_id == Loan.id, i.due_date == day).scalar_subquery()
     session.execute(update(Loan).where(loans, Loan.id.in_({r[0] for r in rows})).values(
-        interest_due_fen=due_interest, fee_due_fen=due_fee)
+        interest_due_fen=due_interest, fee_due_fen=due_fee,
+        interest_accrued_fen=Loan.interest_accrued_fen + earned_interest,
+        fee_accrued_fen=Loan.fee_accrued_fen + earned_fee)
         .execution_options(synchronize_session=False))
     lines: list[Line] = []
     for loan_id, unit, npa, interest_fen, fee_fen in rows:

@@ -95,8 +95,28 @@ def penalty_change(loan: Loan, amount: Decimal) -> list[Line]:
     """Penalties charged (positive) or taken back by a replay (negative)."""
     parts = Parts(penalty=abs(amount))
     lines = rules.accrual(parts, loan_id=loan.id, org_unit_id=loan.org_unit_id)
-    return lines if amount > 0 else [Line(x.account_code, x.credit, x.debit, x.loan_id,
-                                          x.org_unit_id) for x in lines]
+    return lines if amount > 0 else [_swap(x) for x in lines]
+
+
+def accrual_change(loan: Loan, interest: Decimal, fee: Decimal) -> list[Line]:
+    """Interest and fees earned (positive) or taken back (negative) when a replay moved
+    installments that had already fallen due; a non-performing loan's interest goes to
+    suspense, as the close of business books it."""
+    lines: list[Line] = []
+    income = chart.SUSPENSE if loan.npa else chart.INTEREST_INCOME
+    for receivable, earned, amount in ((chart.INTEREST_RECEIVABLE, income, interest),
+                                       (chart.FEE_RECEIVABLE, chart.FEE_INCOME, fee)):
+        if amount:
+            pair = [Line(receivable, debit=abs(amount), loan_id=loan.id,
+                         org_unit_id=loan.org_unit_id),
+                    Line(earned, credit=abs(amount), loan_id=loan.id,
+                         org_unit_id=loan.org_unit_id)]
+            lines += pair if amount > 0 else [_swap(x) for x in pair]
+    return lines
+
+
+def _swap(line: Line) -> Line:
+    return Line(line.account_code, line.credit, line.debit, line.loan_id, line.org_unit_id)
 
 
 def post(uow: UnitOfWork, actor: Principal | SystemActor, loan: Loan, entry_date: date,

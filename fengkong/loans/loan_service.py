@@ -291,13 +291,7 @@ def _apply(uow: UnitOfWork, principal: Principal, loan: Loan) -> None:
     before_penalty = loan.penalty_charged_fen
     state = _replay(uow, loan, stored, as_of)
     _write_state(uow, loan, state, stored)
-    penalty_change = loan.penalty_charged_fen - before_penalty
-    if penalty_change:
-        journal.post(uow, principal, loan, as_of, "penalty",
-                     journal.penalty_change(loan, from_minor(penalty_change)),
-                     reference=f"loan:{loan.id}")
-    for row in stored:
-        _journal_transaction(uow, principal, loan, row)
+    _journal_replay(uow, principal, loan, state, stored, as_of, before_penalty)
 
 
 def _rows(uow: UnitOfWork, loan: Loan) -> Sequence[LoanTransaction]:
@@ -331,12 +325,29 @@ def replay_for_close(uow: UnitOfWork, loan_id: str, day: date) -> None:
     state = _replay(uow, loan, rows, day)
     _write_state(uow, loan, state, rows)
     loan.last_cob_date = day
-    change = loan.penalty_charged_fen - before
     actor = SystemActor(tenant_id=loan.tenant_id, actor_id="cob", name="close of business")
-    if change:
-        journal.post(uow, actor, loan, day, "penalty",
-                     journal.penalty_change(loan, from_minor(change)),
-                     reference=f"cob:{day.isoformat()}:{loan.id}")
+    _journal_replay(uow, actor, loan, state, rows, day, before)
+
+
+def _journal_replay(uow: UnitOfWork, actor: Principal | SystemActor, loan: Loan,
+                    state: AccountState, rows: Sequence[LoanTransaction], as_of: date,
+                    penalty_before: int) -> None:
+    """Book what a replay changed: penalties charged or taken back, interest and fees earned
+    on installments due by `as_of`, and every transaction whose allocation moved."""
+    reference = f"loan:{loan.id}:{as_of.isoformat()}"
+    penalty = loan.penalty_charged_fen - penalty_before
+    if penalty:
+        journal.post(uow, actor, loan, as_of, "penalty",
+                     journal.penalty_change(loan, from_minor(penalty)), reference=reference)
+    due = [i for i in state.installments if i.due_date <= as_of]
+    interest = sum(to_minor(i.interest) for i in due) - loan.interest_accrued_fen
+    fee = sum(to_minor(i.fee) for i in due) - loan.fee_accrued_fen
+    if interest or fee:
+        journal.post(uow, actor, loan, as_of, "accrual",
+                     journal.accrual_change(loan, from_minor(interest), from_minor(fee)),
+                     reference=reference)
+        loan.interest_accrued_fen += interest
+        loan.fee_accrued_fen += fee
     for row in rows:  # penalties charged before a later payment change what it paid
         _journal_transaction(uow, actor, loan, row)
 

@@ -75,6 +75,10 @@ class Loan(Base):
     fee_due_fen: Mapped[int] = mapped_column(default=0)
     penalty_due_fen: Mapped[int] = mapped_column(default=0)
     penalty_charged_fen: Mapped[int] = mapped_column(default=0)
+    # Interest and fees earned so far (installments due by the last close): the loan's side
+    # of the accrual lines in the ledger.
+    interest_accrued_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    fee_accrued_fen: Mapped[int] = mapped_column(default=0, server_default="0")
     credit_balance_fen: Mapped[int] = mapped_column(default=0)
     written_off_fen: Mapped[int] = mapped_column(default=0)
     days_past_due: Mapped[int] = mapped_column(default=0)

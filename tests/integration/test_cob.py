@@ -245,3 +245,66 @@ def test_portfolio_at_risk_counts_the_outstanding_principal_of_late_loans(
     assert hq.par[30] == (Decimal(late30) / total).quantize(Decimal("0.0001"))
     assert sum(b.loans for b in hq.buckets) == 5
     assert west.loans == 0  # demo.hz sees Hangzhou, and every loan here is in Shanghai
+
+
+def test_every_loan_sub_ledger_reconciles_after_a_busy_history(
+    container: Container, world: DemoWorld, portfolio: list[str]
+) -> None:
+    from fengkong.loans.reconcile import reconcile
+
+    run(container, world, until=date(2025, 12, 1))
+    late, partial = portfolio[1], portfolio[2]
+    pay(container, partial, "700.00", date(2025, 11, 20))  # back-dated before the last close
+    with container.uow() as uow:
+        admin = principal_of(uow, "demo.admin")
+        txns = loan_service.transactions(uow, uow.session.get_one(Loan, late))
+        loan_service.reverse(uow, admin, late, txns[1].id, "bounced")
+        loan_service.record(uow, admin, partial, Event("waiver", date(2025, 12, 1),
+                                                      Decimal("10.00"), component="penalty"))
+        loan_service.record(uow, admin, portfolio[3], Event("writeoff", date(2025, 12, 1)))
+        uow.commit()
+    run(container, world)
+    with container.uow() as uow:
+        quote = loan_service.quote_settlement(uow, principal_of(uow, "demo.admin"),
+                                              portfolio[0], TODAY)
+    with container.uow() as uow:
+        loan_service.record(uow, principal_of(uow, "demo.admin"), portfolio[0],
+                            Event("settlement", TODAY, quote.total, "bank"))
+        uow.commit()
+    with container.uow() as uow:
+        checked, mismatches = reconcile(uow, world.tenant_id)
+        assert check_balanced(uow, world.tenant_id).ok
+    assert checked == 5
+    assert mismatches == []
+
+
+def test_a_tampered_ledger_line_is_named_by_the_check(
+    container: Container, world: DemoWorld, portfolio: list[str], database_url: str,
+    tmp_path: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    from fengkong.ledger.models import JournalLine
+
+    run(container, world, until=date(2025, 11, 1))
+    env = {**os.environ, "FENGKONG_DATABASE_URL": database_url,
+           "FENGKONG_DATA_DIR": str(tmp_path), "FENGKONG_SECRET_KEY": "x"}
+    check = [sys.executable, "-m", "fengkong", "ledger", "check", "--tenant", "demo"]
+    ok = subprocess.run(check, env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "5 loan sub-ledgers reconcile" in ok.stdout
+    with container.uow() as uow:  # move one fen of a loan line onto another loan
+        line = uow.session.scalars(select(JournalLine).where(
+            JournalLine.loan_id == portfolio[1], JournalLine.debit > 0)).first()
+        assert line is not None
+        uow.session.execute(update(JournalLine).where(
+            JournalLine.entry_id == line.entry_id, JournalLine.line_no == line.line_no)
+            .values(loan_id=portfolio[2]))
+        uow.commit()
+    bad = subprocess.run(check, env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1
+    assert f"MISMATCH loan {portfolio[1]}" in bad.stdout
