@@ -47,7 +47,7 @@ from fengkong.loans.rows import (
     txn_of,
 )
 from fengkong.org import service as org
-from fengkong.org.scoping import Principal, reaches_unit, scoped
+from fengkong.org.scoping import Principal, scoped
 
 MONEY_KINDS = {"repayment", "prepayment", "settlement", "recovery", "refund"}
 KINDS = MONEY_KINDS | {"waiver", "writeoff", "restructure"}
@@ -112,10 +112,7 @@ class Booking:
 def book(uow: UnitOfWork, principal: Principal, booking: Booking) -> Loan:
     """An approved loan on a product: its terms checked against the product and its cap."""
     principal.scope_for("loans.book")
-    unit = org.check_unit_ids(uow, principal, [booking.org_unit_id], "org_unit_id")[0]
-    if not reaches_unit(principal, "loans.book", unit):
-        raise InvalidInput(f"no org unit {unit.id} that you may use", code="unknown_reference",
-                           field="org_unit_id")
+    unit = org.reference_unit(uow, principal, booking.org_unit_id, "loans.book", "org_unit_id")
     product = usable_product(uow, principal, booking.product_id, unit.id)
     version = _latest_version(uow, product)
     params = parse_product(version.params)

@@ -163,7 +163,7 @@ def get_unit(uow: UnitOfWork, principal: Principal, unit_id: str,
     return unit
 
 
-def _reference_unit(uow: UnitOfWork, principal: Principal, unit_id: str, permission: str,
+def reference_unit(uow: UnitOfWork, principal: Principal, unit_id: str, permission: str,
                     field: str) -> OrgUnit:
     """A unit named in a request body; unknown and out-of-scope read the same."""
     unit = uow.session.get(OrgUnit, unit_id)
@@ -198,7 +198,7 @@ def unit_within_any(uow: UnitOfWork, unit_id: str, ancestor_ids: Sequence[str]) 
 def create_unit(uow: UnitOfWork, principal: Principal, *, parent_id: str, code: str,
                 name: str) -> OrgUnit:
     principal.scope_for("org.units.manage")
-    parent = _reference_unit(uow, principal, parent_id, "org.units.manage", "parent_id")
+    parent = reference_unit(uow, principal, parent_id, "org.units.manage", "parent_id")
     if parent.depth + 1 > tree.MAX_DEPTH:
         raise InvalidInput(f"the org tree is limited to {tree.MAX_DEPTH + 1} levels",
                            code="tree_too_deep", field="parent_id")
@@ -233,7 +233,7 @@ def update_unit(uow: UnitOfWork, principal: Principal, unit_id: str, *,
         if unit.parent_id is None:
             raise InvalidInput("the root unit cannot move", code="root_immovable",
                                field="parent_id")
-        parent = _reference_unit(uow, principal, parent_id, "org.units.manage", "parent_id")
+        parent = reference_unit(uow, principal, parent_id, "org.units.manage", "parent_id")
         _move(uow, unit, parent)
         changes["parent_id"] = [unit.parent_id, parent.id]
         unit.parent_id = parent.id
@@ -388,7 +388,7 @@ def create_user(uow: UnitOfWork, principal: Principal | SystemActor, hasher: Any
     if isinstance(principal, Principal):
         principal.scope_for("org.users.manage")
         tenant_id = principal.tenant_id
-        unit = _reference_unit(uow, principal, org_unit_id, "org.users.manage", "org_unit_id")
+        unit = reference_unit(uow, principal, org_unit_id, "org.users.manage", "org_unit_id")
         role_rows = _grantable_roles(uow, principal, roles)
     else:
         found = uow.session.get(OrgUnit, org_unit_id)
@@ -435,7 +435,7 @@ def update_user(uow: UnitOfWork, principal: Principal, user_id: str, *,
     if email is not None and email != user.email:
         changes["email"], user.email = [user.email, email], email
     if org_unit_id is not None and org_unit_id != user.org_unit_id:
-        unit = _reference_unit(uow, principal, org_unit_id, "org.users.manage", "org_unit_id")
+        unit = reference_unit(uow, principal, org_unit_id, "org.users.manage", "org_unit_id")
         changes["org_unit_id"], user.org_unit_id = [user.org_unit_id, unit.id], unit.id
     if roles is not None:
         current = roles_of(uow, [user.id])[user.id]
