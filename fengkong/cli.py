@@ -355,10 +355,16 @@ def _run(container: Container, host: str, port: int) -> None:
 
     from fengkong.api.app import create_app
     from fengkong.core.logs import configure_logging
+    from fengkong.loans.cob_schedule import CobScheduler
 
     configure_logging(container.settings.log_level, container.settings.log_format)
-    uvicorn.run(create_app(container), host=host, port=port, log_config=None,
-                access_log=False)
+    scheduler = CobScheduler(container.uow, container.clock)
+    scheduler.start()  # closes each tenant's yesterday once it is over
+    try:
+        uvicorn.run(create_app(container), host=host, port=port, log_config=None,
+                    access_log=False)
+    finally:
+        scheduler.stop()
 
 
 @app.command()

@@ -308,3 +308,17 @@ def test_a_tampered_ledger_line_is_named_by_the_check(
     bad = subprocess.run(check, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1
     assert f"MISMATCH loan {portfolio[1]}" in bad.stdout
+
+
+def test_the_schedule_closes_yesterday_for_every_tenant_and_then_waits(
+    container: Container, world: DemoWorld, portfolio: list[str]
+) -> None:
+    from fengkong.loans.cob_schedule import close_due_tenants
+
+    first = close_due_tenants(container.uow, container.clock)
+    assert set(first) == {"demo"} and first["demo"] > 0
+    with container.uow() as uow:
+        closed = {uow.session.get_one(Loan, x).last_cob_date for x in portfolio
+                  if uow.session.get_one(Loan, x).status != "closed"}
+    assert closed == {TODAY - timedelta(days=1)}
+    assert close_due_tenants(container.uow, container.clock) == {}
