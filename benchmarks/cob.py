@@ -17,7 +17,8 @@ peer (`loan_service.replay_for_close`, one transaction per loan); then
 
 Without --database-url the book is a SQLite file in a temporary directory. A PostgreSQL
 database must exist and hold no tables (or pass --reset to drop them); its tables are dropped
-again at the end unless --keep. At 1,000,000 loans the book takes about 10 GB of disk.
+again at the end unless --keep. At 1,000,000 loans (30 million installments) the book takes
+about 7 GB on SQLite and 9 GB on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from fengkong.schema import metadata
 
 BUSINESS_DATE = date(2026, 1, 15)   # the last date closed; a Thursday in mid-month
 GOAL_SECONDS = 60.0
-BYTES_PER_INSTALLMENT = 330          # table and both indexes, measured on either backend
+BYTES_PER_INSTALLMENT = 310          # with the loans and indexes: 9.3 GB for 1M loans on PostgreSQL
 
 
 @dataclass
@@ -105,7 +106,8 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--chunk", type=int, default=cob.CHUNK,
                         help=f"loans per close-of-business transaction (default {cob.CHUNK})")
     parser.add_argument("--days", type=int, default=1,
-                        help="business days to close, caught up day by day (default 1)")
+                        help="business days to close, caught up day by day (default 1); no "
+                             "repayment arrives in between, so what falls due goes unpaid")
     parser.add_argument("--peer-sample", type=int, default=2000,
                         help="loans the per-loan peer closes (default 2000)")
     parser.add_argument("--templates", type=int, default=600,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -11,6 +11,7 @@ from pydantic import Field
 
 from fengkong.api.deps import UoW, get_container, require
 from fengkong.api.schemas import Id, Input, Output
+from fengkong.core.errors import InvalidInput
 from fengkong.core.money import from_minor
 from fengkong.loans import cob_service, loan_service
 from fengkong.loans import portfolio as loan_portfolio
@@ -414,3 +415,55 @@ def portfolio(uow: UoW, principal: Principal = require("loans.read"),
         par90_amount=f"{p.par_amount[90]:f}",
         buckets=[BucketOut(bucket=b.bucket, loans=b.loans,
                            outstanding_principal=f"{b.outstanding:f}") for b in p.buckets])
+
+
+class VintageOut(Output):
+    month: str = Field(description="disbursement month, YYYY-MM")
+    loans: int
+    principal: str
+    ever_30: list[str | None] = Field(
+        description="share of the cohort ever 30+ days past due at month on book 1, 2, ...; "
+                    "null where that month end is not closed yet")
+
+
+class VintagesOut(Output):
+    observed_at: str = "month ends closed by the close of business"
+    items: list[VintageOut]
+
+
+@router.get("/loan-portfolio/vintages", response_model=VintagesOut)
+def vintages(uow: UoW, principal: Principal = require("loans.read"),
+             org_unit_id: Annotated[str | None, Query(max_length=26)] = None,
+             since: date | None = None) -> VintagesOut:
+    """The vintage table: by disbursement month, the share of loans ever 30 or more days past
+    due by each month on book."""
+    table = loan_portfolio.vintages(uow, principal, org_unit_id=org_unit_id, since=since)
+    return VintagesOut(items=[VintageOut(
+        month=v.month, loans=v.loans, principal=f"{v.principal:f}",
+        ever_30=[None if s is None else f"{s:f}" for s in v.ever_30]) for v in table])
+
+
+class RollRatesOut(Output):
+    from_month_end: date | None
+    to_month_end: date | None
+    buckets: list[str]
+    counts: dict[str, dict[str, int]]
+    amounts: dict[str, dict[str, str]]
+    shares: dict[str, dict[str, str]]
+
+
+@router.get("/loan-portfolio/roll-rates", response_model=RollRatesOut)
+def roll_rates(uow: UoW, principal: Principal = require("loans.read"),
+               month_end: date | None = None,
+               org_unit_id: Annotated[str | None, Query(max_length=26)] = None) -> RollRatesOut:
+    """The roll-rate matrix between the buckets of one month end and the next (default: the
+    latest month end closed); a loan repaid since is `closed`, one written off `written_off`."""
+    if month_end is not None and (month_end + timedelta(days=1)).day != 1:
+        raise InvalidInput("month_end must be the last day of a month", code="not_month_end",
+                           field="month_end")
+    r = loan_portfolio.roll_rates(uow, principal, month_end=month_end, org_unit_id=org_unit_id)
+    return RollRatesOut(
+        from_month_end=r.from_month_end, to_month_end=r.to_month_end, buckets=r.buckets,
+        counts=r.counts,
+        amounts={k: {e: f"{v:f}" for e, v in row.items()} for k, row in r.amounts.items()},
+        shares={k: {e: f"{v:f}" for e, v in row.items()} for k, row in r.shares.items()})

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Integer,
     and_,
     bindparam,
@@ -35,12 +36,15 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.money import from_minor
@@ -48,7 +52,13 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.ledger import chart
 from fengkong.ledger import service as ledger
 from fengkong.ledger.posting import Entry, Line
-from fengkong.loans.models import Loan, LoanInstallment, LoanProductVersion, LoanTransaction
+from fengkong.loans.models import (
+    Loan,
+    LoanInstallment,
+    LoanMonthEnd,
+    LoanProductVersion,
+    LoanTransaction,
+)
 from fengkong.loans.products import Bucket, parse_product
 
 OPEN = ("active", "overdue", "restructured")
@@ -107,8 +117,9 @@ def close_day(new_uow: Callable[[], UnitOfWork], tenant_id: str, day: date, *,
     after = ""
     while True:
         with new_uow() as uow:
+            dialect = uow.session.get_bind().dialect.name
             ids = uow.session.scalars(select(Loan.id).where(
-                _due_for_close(tenant_id, day), Loan.id > after).order_by(Loan.id)
+                _due_for_close(tenant_id, day, dialect), Loan.id > after).order_by(Loan.id)
                 .limit(chunk)).all()
             if not ids:
                 return report
@@ -136,10 +147,24 @@ def run(new_uow: Callable[[], UnitOfWork], tenant_id: str, until: date, *,
     return report
 
 
-def _due_for_close(tenant_id: str, day: date) -> ColumnElement[bool]:
-    return and_(Loan.tenant_id == tenant_id, Loan.status.in_(OPEN),
-                Loan.disbursed_on <= day,
+def _due_for_close(tenant_id: str, day: date, dialect: str = "") -> ColumnElement[bool]:
+    """The tenant's loans still to close for `day`. Give the dialect for a statement of a chunk,
+    which walks a range of loan ids (see `_unindexed`)."""
+    return and_(_unindexed(dialect, Loan.tenant_id) == tenant_id,
+                _unindexed(dialect, Loan.status).in_(OPEN), Loan.disbursed_on <= day,
                 or_(Loan.last_cob_date.is_(None), Loan.last_cob_date < day))
+
+
+def _unindexed(dialect: str, column: InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """On SQLite, the column behind a unary plus: the same value, but no index serves the term.
+    The statements of a chunk must be driven by its range of loan ids, but SQLite without
+    statistics (it keeps none until ANALYZE) prefers `ix_loans_tenant_status`, and every chunk
+    would read all the open loans of the tenant: a close quadratic in the size of the book.
+    PostgreSQL keeps statistics and picks the key range by itself."""
+    if dialect != "sqlite":
+        return column.expression
+    return UnaryExpression(column.expression, operator=operators.custom_op("+"),
+                           type_=column.type)
 
 
 def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: str,
@@ -147,7 +172,7 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
                  ) -> None:
     session = uow.session
     dialect = session.get_bind().dialect.name
-    in_chunk = and_(_due_for_close(tenant_id, day), Loan.id.between(first, last))
+    in_chunk = and_(_due_for_close(tenant_id, day, dialect), Loan.id.between(first, last))
     # Loans with money dated after `day` are replayed by the engine (catch-up only).
     later = exists().where(LoanTransaction.loan_id == Loan.id,
                            LoanTransaction.value_date > day,
@@ -162,17 +187,38 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
         set_based, Loan.oldest_unpaid_due_date < day)).all())
     lines: list[Line] = []
     lines += _charge_penalties(uow, dialect, set_based, day, report)
-    lines += _accrue_due(uow, set_based, day, report)
+    accrued, due = _accrue_due(uow, set_based, and_(
+        LoanInstallment.tenant_id == tenant_id, LoanInstallment.loan_id.between(first, last)),
+        day, report)
+    lines += accrued
     _age(uow, dialect, set_based, day)
     _classify(uow, set_based, day)
-    _events(uow, tenant_id, set_based, day, before, report)
+    _events(uow, tenant_id, set_based, day, before, due, report)
     session.execute(update(Loan).where(set_based).values(last_cob_date=day)
                     .execution_options(synchronize_session=False))
+    if (day + timedelta(days=1)).month != day.month:
+        _observe_month_end(uow, tenant_id, day, first, last)
     if lines:
         ledger.post_many(uow, SystemActor(tenant_id=tenant_id, actor_id="cob",
                                           name="close of business"),
                          [Entry(day, "accrual", lines, f"cob:{day.isoformat()}:{first}")],
                          tenant_id=tenant_id, audit=False)
+
+
+def _observe_month_end(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: str
+                       ) -> None:
+    """On a month's last day, keep each open loan of the chunk as the close left it. A loan
+    already observed (a chunk redone after a crash overlaps committed ones) is left alone."""
+    observed = select(LoanMonthEnd.loan_id).where(LoanMonthEnd.month_end == day,
+                                                  LoanMonthEnd.loan_id.between(first, last))
+    columns = ("loan_id", "month_end", "tenant_id", "org_unit_id", "disbursed_on", "status",
+               "bucket", "days_past_due", "max_days_past_due", "principal_outstanding_fen")
+    rows = select(Loan.id, literal(day, Date), Loan.tenant_id, Loan.org_unit_id, Loan.disbursed_on,
+                  Loan.status, Loan.bucket, Loan.days_past_due, Loan.max_days_past_due,
+                  Loan.principal_outstanding_fen).where(
+        Loan.tenant_id == tenant_id, Loan.id.between(first, last), Loan.status.in_(OPEN),
+        Loan.disbursed_on <= day, Loan.id.not_in(observed))
+    uow.session.execute(insert(LoanMonthEnd).from_select(columns, rows))
 
 
 def _days(dialect: str, later: Any, earlier: Any) -> ColumnElement[int]:
@@ -195,8 +241,10 @@ def _charge_penalties(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool],
     late_fee = case((_days(dialect, d, i.due_date) == Loan.late_fee_grace_days + 1,
                      Loan.late_fee_fen), else_=0)
     charge = daily + late_fee
-    overdue = and_(i.loan_id == Loan.id, loans, i.due_date < d, owed > 0,
-                   or_(Loan.penalty_ppm > 0, Loan.late_fee_fen > 0))
+    # Only loans in arrears have an installment overdue (the oldest unpaid one is due before
+    # `day`): the filter on the loan row spares reading the installments of the current ones.
+    overdue = and_(i.loan_id == Loan.id, loans, Loan.oldest_unpaid_due_date < d,
+                   i.due_date < d, owed > 0, or_(Loan.penalty_ppm > 0, Loan.late_fee_fen > 0))
     per_loan = session.execute(
         select(Loan.id, Loan.org_unit_id, func.sum(charge)).select_from(i).join(
             Loan, Loan.id == i.loan_id).where(overdue).group_by(Loan.id, Loan.org_unit_id),
@@ -204,14 +252,15 @@ def _charge_penalties(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool],
     charged = [(loan_id, unit, int(total)) for loan_id, unit, total in per_loan if total]
     if not charged:
         return []
+    ids = [c[0] for c in charged]  # the loans charged: the update finds them by key
     session.execute(
-        update(i).where(overdue).values(penalty_fen=i.penalty_fen + charge)
+        update(i).where(overdue, Loan.id.in_(ids)).values(penalty_fen=i.penalty_fen + charge)
         .execution_options(synchronize_session=False), {"day": day})
     penalty_total = (select(func.sum(i.penalty_fen)).where(i.loan_id == Loan.id)
                      .scalar_subquery())
     penalty_open = (select(func.sum(i.penalty_fen - i.penalty_paid_fen - i.penalty_waived_fen))
                     .where(i.loan_id == Loan.id).scalar_subquery())
-    session.execute(update(Loan).where(loans, Loan.id.in_([c[0] for c in charged])).values(
+    session.execute(update(Loan).where(loans, Loan.id.in_(ids)).values(
         penalty_charged_fen=penalty_total, penalty_due_fen=penalty_open)
         .execution_options(synchronize_session=False))
     report.penalties_fen += sum(c[2] for c in charged)
@@ -224,16 +273,19 @@ def _charge_penalties(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool],
     return lines
 
 
-def _accrue_due(uow: UnitOfWork, loans: ColumnElement[bool], day: date, report: DayReport
-                ) -> list[Line]:
+def _accrue_due(uow: UnitOfWork, loans: ColumnElement[bool], keys: ColumnElement[bool],
+                day: date, report: DayReport) -> tuple[list[Line], list[str]]:
     """Installments falling due today: their interest and fees are earned (into suspense for a
-    non-performing loan), and an unpaid one starts the loan's arrears."""
+    non-performing loan), and an unpaid one starts the loan's arrears. `keys` bounds the
+    installments to the chunk's loan ids, so that the planner reads them by key rather than
+    every installment of the tenant due that day, chunk after chunk. Returns the lines and the
+    loan of each installment due."""
     i, session = LoanInstallment, uow.session
     rows = session.execute(select(i.loan_id, Loan.org_unit_id, Loan.npa, i.interest_fen,
                                   i.fee_fen).join(Loan, Loan.id == i.loan_id)
-                           .where(loans, i.due_date == day)).all()
+                           .where(loans, keys, i.due_date == day)).all()
     if not rows:
-        return []
+        return [], []
     owed = (i.principal_fen + i.interest_fen + i.fee_fen + i.penalty_fen - i.principal_paid_fen
             - i.interest_paid_fen - i.fee_paid_fen - i.penalty_paid_fen - i.interest_waived_fen
             - i.fee_waived_fen - i.penalty_waived_fen)
@@ -266,7 +318,7 @@ def _accrue_due(uow: UnitOfWork, loans: ColumnElement[bool], day: date, report: 
                 amount = from_minor(fen)
                 lines += [Line(receivable, debit=amount, loan_id=loan_id, org_unit_id=unit),
                           Line(earned, credit=amount, loan_id=loan_id, org_unit_id=unit)]
-    return lines
+    return lines, [r[0] for r in rows]
 
 
 def _age(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool], day: date) -> None:
@@ -275,6 +327,8 @@ def _age(uow: UnitOfWork, dialect: str, loans: ColumnElement[bool], day: date) -
     uow.session.execute(
         update(Loan).where(loans, Loan.oldest_unpaid_due_date < d).values(
             days_past_due=dpd,
+            max_days_past_due=case((dpd > Loan.max_days_past_due, dpd),
+                                   else_=Loan.max_days_past_due),
             status=case((and_(dpd > 0, Loan.status == "active"), literal("overdue")),
                         else_=Loan.status),
             npa=or_(Loan.npa, dpd > Loan.npa_days))
@@ -286,13 +340,15 @@ def _classify(uow: UnitOfWork, loans: ColumnElement[bool], day: date) -> None:
     session = uow.session
     overdue = and_(loans, Loan.oldest_unpaid_due_date < day)
     versions = session.scalars(select(Loan.product_version_id).where(overdue).distinct()).all()
-    for version_id in versions:
-        params = session.scalars(select(LoanProductVersion.params).where(
-            LoanProductVersion.id == version_id)).one()
-        buckets = parse_product(params).delinquency_buckets
-        session.execute(update(Loan).where(overdue, Loan.product_version_id == version_id)
-                        .values(bucket=_bucket_case(buckets))
-                        .execution_options(synchronize_session=False))
+    if not versions:
+        return
+    by_version = [(Loan.product_version_id == version_id,
+                   _bucket_case(parse_product(params).delinquency_buckets))
+                  for version_id, params in session.execute(
+                      select(LoanProductVersion.id, LoanProductVersion.params).where(
+                          LoanProductVersion.id.in_(versions)))]
+    session.execute(update(Loan).where(overdue).values(bucket=case(*by_version, else_=Loan.bucket))
+                    .execution_options(synchronize_session=False))
 
 
 def _bucket_case(buckets: tuple[Bucket, ...]) -> ColumnElement[str]:
@@ -302,7 +358,7 @@ def _bucket_case(buckets: tuple[Bucket, ...]) -> ColumnElement[str]:
 
 
 def _events(uow: UnitOfWork, tenant_id: str, loans: ColumnElement[bool], day: date,
-            before: dict[str, str], report: DayReport) -> None:
+            before: dict[str, str], due: list[str], report: DayReport) -> None:
     session = uow.session
     after = session.execute(select(Loan.id, Loan.bucket, Loan.days_past_due).where(
         loans, Loan.oldest_unpaid_due_date < day)).all()
@@ -316,9 +372,7 @@ def _events(uow: UnitOfWork, tenant_id: str, loans: ColumnElement[bool], day: da
             uow.emit("loan.delinquency_changed", tenant_id, loan_id=loan_id,
                      business_date=day.isoformat(), before=old, after=bucket,
                      days_past_due=dpd)
-    for (loan_id,) in session.execute(select(LoanInstallment.loan_id).join(
-            Loan, Loan.id == LoanInstallment.loan_id).where(loans,
-                                                            LoanInstallment.due_date == day)):
+    for loan_id in due:
         uow.emit("loan.due", tenant_id, loan_id=loan_id, business_date=day.isoformat())
 
 

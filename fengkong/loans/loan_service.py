@@ -364,6 +364,7 @@ def _write_state(uow: UnitOfWork, loan: Loan, state: AccountState,
     for column, value in summary_columns(state).items():
         setattr(loan, column, value)
     loan.bucket = bucket_for(loan.days_past_due, params)
+    loan.max_days_past_due = max(loan.max_days_past_due or 0, loan.days_past_due)
     loan.npa = loan.days_past_due > params.npa_days
     loan.version += 1
     session.flush()

@@ -82,6 +82,9 @@ class Loan(Base):
     credit_balance_fen: Mapped[int] = mapped_column(default=0)
     written_off_fen: Mapped[int] = mapped_column(default=0)
     days_past_due: Mapped[int] = mapped_column(default=0)
+    # The most days past due the loan has ever been seen at (close of business or replay):
+    # the "ever 30+" of the vintage table.
+    max_days_past_due: Mapped[int] = mapped_column(default=0, server_default="0")
     bucket: Mapped[str] = mapped_column(String(10), default="M0")
     npa: Mapped[bool] = mapped_column(Boolean, default=False)
     npa_days: Mapped[int] = mapped_column(default=90)
@@ -97,7 +100,10 @@ class Loan(Base):
 
 class LoanInstallment(Base):
     __tablename__ = "loan_installments"
-    __table_args__ = (Index("ix_loan_installments_tenant_due", "tenant_id", "due_date"),)
+    # The loan id in the due-date index lets a close-of-business chunk (a range of loan ids)
+    # find what falls due today without reading the whole tenant's day.
+    __table_args__ = (Index("ix_loan_installments_tenant_due", "tenant_id", "due_date",
+                            "loan_id"),)
 
     loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
@@ -150,3 +156,22 @@ class LoanTransaction(Base):
     reversal_reason: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(IdColumn)
     created_at: Mapped[datetime]
+
+
+class LoanMonthEnd(Base):
+    """Each open loan as the close of business left it on the last day of a month: the
+    observations behind the vintage table and the roll-rate matrix."""
+
+    __tablename__ = "loan_month_ends"
+    __table_args__ = (Index("ix_loan_month_ends_tenant_month", "tenant_id", "month_end"),)
+
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    month_end: Mapped[date] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    org_unit_id: Mapped[str] = mapped_column(IdColumn)
+    disbursed_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(10))
+    days_past_due: Mapped[int]
+    max_days_past_due: Mapped[int]
+    principal_outstanding_fen: Mapped[int]

@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
 from fengkong.bootstrap import Container
 from fengkong.core.bus import Event as BusEvent
@@ -19,8 +22,9 @@ from fengkong.ledger.queries import check_balanced, loan_balances
 from fengkong.loans import cob, loan_service
 from fengkong.loans.account import replay
 from fengkong.loans.loan_service import Booking, Event
-from fengkong.loans.models import Loan, LoanInstallment, LoanProduct
+from fengkong.loans.models import Loan, LoanInstallment, LoanMonthEnd, LoanProduct
 from fengkong.loans.rows import bucket_for, contract_of, installment_rows, txn_of
+from tests.conftest import login
 
 DISBURSED = date(2025, 9, 10)
 TODAY = date(2026, 1, 5)
@@ -322,3 +326,88 @@ def test_the_schedule_closes_yesterday_for_every_tenant_and_then_waits(
                   if uow.session.get_one(Loan, x).status != "closed"}
     assert closed == {TODAY - timedelta(days=1)}
     assert close_due_tenants(container.uow, container.clock) == {}
+
+
+def test_month_ends_feed_the_vintage_table_and_the_roll_rates(
+    container: Container, world: DemoWorld, portfolio: list[str], client: TestClient
+) -> None:
+    run(container, world, chunk=2)
+    with container.uow() as uow:
+        observed = uow.session.execute(select(LoanMonthEnd.month_end, func.count()).group_by(
+            LoanMonthEnd.month_end).order_by(LoanMonthEnd.month_end)).all()
+    assert observed == [(date(2025, 9, 30), 5), (date(2025, 10, 31), 5),
+                        (date(2025, 11, 30), 5), (date(2025, 12, 31), 5)]
+    # The partly paid and the never paid loan passed 30 days in November (month on book 2).
+    # The late payer's December payment went to the penalties and late fees first and left
+    # part of November unpaid: 51 days at the end of December. January is not over, so month
+    # on book 4 is not known yet.
+    east = login(client, "demo.east")
+    body = client.get("/api/v1/loan-portfolio/vintages", headers=east).json()
+    assert body["items"] == [{"month": "2025-09", "loans": 5, "principal": "600000.00",
+                              "ever_30": ["0.0000", "0.4000", "0.6000"]}]
+    with container.uow() as uow:
+        late = uow.session.get_one(LoanMonthEnd, (portfolio[1], date(2025, 12, 31)))
+        assert (late.days_past_due, late.bucket) == (51, "M2")
+    rolls = client.get("/api/v1/loan-portfolio/roll-rates", headers=east).json()
+    assert rolls["from_month_end"] == "2025-11-30" and rolls["to_month_end"] == "2025-12-31"
+    assert rolls["counts"] == {"M0": {"M0": 2}, "M1": {"M2": 1}, "M2": {"M3": 2}}
+    assert rolls["shares"]["M2"] == {"M3": "1.0000"}
+    assert rolls["buckets"][:3] == ["M0", "M1", "M2"]
+    october = client.get("/api/v1/loan-portfolio/roll-rates", headers=east,
+                         params={"month_end": "2025-10-31"}).json()
+    assert october["counts"] == {"M0": {"M0": 3, "M1": 2}}
+    # A sibling branch sees none of these loans; a bad month end is refused by field.
+    hangzhou = login(client, "demo.hz")
+    assert client.get("/api/v1/loan-portfolio/vintages", headers=hangzhou).json()["items"] == []
+    bad = client.get("/api/v1/loan-portfolio/roll-rates", headers=east,
+                     params={"month_end": "2025-10-30"})
+    assert bad.status_code == 422 and bad.json()["field"] == "month_end"
+
+
+def test_a_second_close_of_a_month_end_observes_each_loan_once(
+    container: Container, world: DemoWorld, portfolio: list[str]
+) -> None:
+    run(container, world, until=date(2025, 10, 31), chunk=2)
+    with container.uow() as uow:
+        # A crash after some chunks: the committed ones are observed, and the redo overlaps.
+        uow.session.execute(update(Loan).where(Loan.id.in_(portfolio[2:])).values(
+            last_cob_date=date(2025, 10, 30)))
+        uow.commit()
+    run(container, world, until=date(2025, 10, 31), chunk=5)
+    with container.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(LoanMonthEnd).where(
+            LoanMonthEnd.month_end == date(2025, 10, 31))) == 5
+
+
+def _snapshot(uow: UnitOfWork, loan_ids: list[str]) -> list[Any]:
+    loans = [stored(uow, uow.session.get_one(Loan, x)) for x in loan_ids]
+    rows = [(x.last_cob_date, x.status, x.max_days_past_due, x.interest_accrued_fen,
+             x.fee_accrued_fen, x.npa) for x in uow.session.scalars(
+        select(Loan).where(Loan.id.in_(loan_ids)).order_by(Loan.id))]
+    journal = uow.session.execute(select(func.count(), func.max(JournalEntry.id))).one()
+    month_ends = uow.session.scalar(select(func.count()).select_from(LoanMonthEnd))
+    return [loans, rows, tuple(journal), month_ends]
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payments=st.lists(st.tuples(st.integers(0, 110), st.integers(1, 9000)), max_size=4),
+       until=st.integers(20, 120), term=st.integers(12, 24),
+       code=st.sampled_from(["AUTO-60", "CASH-24"]))
+def test_closing_a_date_twice_equals_closing_it_once(
+    container: Container, world: DemoWorld, payments: list[tuple[int, int]], until: int,
+    term: int, code: str
+) -> None:
+    loan = book(container, world, principal="30000.00", term=term, code=code)
+    for offset, amount in payments:
+        pay(container, loan, f"{amount}.00", DISBURSED + timedelta(days=offset))
+    day = DISBURSED + timedelta(days=until)
+    run(container, world, until=day, chunk=3)
+    with container.uow() as uow:
+        once = _snapshot(uow, [loan])
+    report = run(container, world, until=day, chunk=3)
+    assert report.days == []
+    cob.close_day(container.uow, world.tenant_id, day, chunk=3,
+                  replay_loan=loan_service.replay_for_close)
+    with container.uow() as uow:
+        assert _snapshot(uow, [loan]) == once
