@@ -173,6 +173,11 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
     session = uow.session
     dialect = session.get_bind().dialect.name
     in_chunk = and_(_due_for_close(tenant_id, day, dialect), Loan.id.between(first, last))
+    if dialect == "postgresql":
+        # Lock the chunk's loans first, in key order: a repayment (which locks its loan) then
+        # waits for this chunk, a short transaction, instead of changing a loan between two of
+        # its statements. SQLite's write lock already serialises the whole chunk.
+        session.execute(select(Loan.id).where(in_chunk).order_by(Loan.id).with_for_update())
     # Loans with money dated after `day` are replayed by the engine (catch-up only).
     later = exists().where(LoanTransaction.loan_id == Loan.id,
                            LoanTransaction.value_date > day,

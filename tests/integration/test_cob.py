@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from fengkong.bootstrap import Container

@@ -32,6 +32,7 @@ from fengkong.loans.models import (
     LoanTransaction,
 )
 from fengkong.loans.products import parse_product
+from fengkong.loans.reconcile import reconcile
 from fengkong.loans.rows import contract_of, installment_rows, txn_of
 from fengkong.org.scoping import Principal
 
@@ -461,3 +462,39 @@ def test_fifty_simultaneous_repayments_on_fifty_loans_are_each_applied_once(
     results = pay_at_once(container, payments)
 
     assert_stored_once_and_consistent(container, world, payments, results)
+
+
+def test_repayments_while_close_of_business_runs_are_each_applied_once(
+    container: Container, world: DemoWorld
+) -> None:
+    loans = [open_loan(container, world) for _ in range(12)]
+    today = date(2025, 10, 20)
+    cob.run(container.uow, world.tenant_id, today - timedelta(days=4),
+            replay_loan=loan_service.replay_for_close)
+    # 25 on one loan, 25 spread over the others; value dates around the days being closed
+    payments = [(loans[0], today - timedelta(days=n % 6), D("300.00"), f"DURING-{n}")
+                for n in range(25)]
+    payments += [(loans[1 + n % 11], today - timedelta(days=n % 5), D("2000.00"),
+                  f"SPREAD-{n}") for n in range(25)]
+    closing: list[object] = []
+
+    def close() -> None:
+        try:
+            closing.append(cob.run(container.uow, world.tenant_id, today, chunk=2,
+                                   replay_loan=loan_service.replay_for_close))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            closing.append(exc)
+
+    runner = threading.Thread(target=close)
+    runner.start()
+    results = pay_at_once(container, payments)
+    runner.join(timeout=120)
+
+    assert [type(c).__name__ for c in closing] == ["CobReport"]
+    with container.uow() as uow:
+        assert set(uow.session.scalars(select(Loan.last_cob_date).where(
+            Loan.id.in_(loans)))) == {today}
+    assert_stored_once_and_consistent(container, world, payments, results)
+    with container.uow() as uow:
+        checked, mismatches = reconcile(uow, world.tenant_id)
+        assert checked == len(loans) and mismatches == []
