@@ -35,7 +35,7 @@ from fengkong.loans.models import (
 )
 from fengkong.loans.parse import parse_terms
 from fengkong.loans.product_service import usable_product
-from fengkong.loans.products import check_cost_cap, loan_terms, parse_product
+from fengkong.loans.products import ProductParams, check_cost_cap, loan_terms, parse_product
 from fengkong.loans.quote import quote
 from fengkong.loans.rows import (
     allocation_columns,
@@ -401,10 +401,21 @@ def _same_request(existing: LoanTransaction, loan_id: str, event: Event) -> Loan
     return existing
 
 
-def _params(uow: UnitOfWork, loan: Loan):  # type: ignore[no-untyped-def]
-    version = uow.session.get(LoanProductVersion, loan.product_version_id)
-    assert version is not None
-    return parse_product(version.params)
+_PARSED: dict[str, ProductParams] = {}  # product version id -> its parameters
+_PARSED_LIMIT = 4096
+
+
+def _params(uow: UnitOfWork, loan: Loan) -> ProductParams:
+    """The parameters of the loan's product version. A version never changes once written,
+    so each process parses it once."""
+    params = _PARSED.get(loan.product_version_id)
+    if params is None:
+        version = uow.session.get_one(LoanProductVersion, loan.product_version_id)
+        params = parse_product(version.params)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[loan.product_version_id] = params
+    return params
 
 
 def _latest_version(uow: UnitOfWork, product: LoanProduct) -> LoanProductVersion:
