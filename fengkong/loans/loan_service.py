@@ -47,6 +47,7 @@ from fengkong.loans.rows import (
     txn_of,
 )
 from fengkong.org import service as org
+from fengkong.org.models import User
 from fengkong.org.scoping import Principal, scoped
 
 MONEY_KINDS = {"repayment", "prepayment", "settlement", "recovery", "refund"}
@@ -124,6 +125,8 @@ def book(uow: UnitOfWork, principal: Principal, booking: Booking) -> Loan:
     if approved_on > today:
         raise InvalidInput("an approval cannot be dated in the future", code="future_date",
                            field="approved_on")
+    if booking.officer_id is not None:
+        _check_officer(uow, principal, booking.officer_id, unit.id)
     loan = Loan(id=new_id(), tenant_id=principal.tenant_id, org_unit_id=unit.id,
                 product_id=product.id, product_version_id=version.id,
                 officer_id=booking.officer_id or principal.actor_id,
@@ -143,6 +146,19 @@ def book(uow: UnitOfWork, principal: Principal, booking: Booking) -> Loan:
                           "annual_rate": loan.annual_rate, "borrower_ref": loan.borrower_ref})
     uow.emit("loan.booked", loan.tenant_id, loan_id=loan.id, org_unit_id=loan.org_unit_id)
     return loan
+
+
+def _check_officer(uow: UnitOfWork, principal: Principal, officer_id: str, unit_id: str
+                   ) -> None:
+    """The loan officer is an active user of the tenant whose unit covers the loan's."""
+    officer = uow.session.scalar(select(User).where(
+        User.id == officer_id, User.tenant_id == principal.tenant_id, User.is_active.is_(True)))
+    if officer is None:
+        raise InvalidInput("no active user with this id", code="unknown_officer",
+                           field="officer_id")
+    if not org.unit_within_any(uow, unit_id, [officer.org_unit_id]):
+        raise InvalidInput("the officer's unit does not cover the loan's org unit",
+                           code="officer_outside_unit", field="officer_id")
 
 
 def disburse(uow: UnitOfWork, principal: Principal, loan_id: str, *, on: date,

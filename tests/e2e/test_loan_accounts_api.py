@@ -164,6 +164,24 @@ def test_bad_input_is_refused_with_its_code_and_field_and_stores_nothing(
     assert snapshot(container) == before
 
 
+@pytest.mark.parametrize(("officer", "code"), [("nobody", "unknown_officer"),
+                                               ("demo.hz", "officer_outside_unit")])
+def test_a_loan_officer_must_be_a_user_whose_unit_covers_the_loan(
+    client: TestClient, container: Container, book: Book, world: DemoWorld, officer: str,
+    code: str
+) -> None:
+    headers = login(client, "demo.admin")
+    before = snapshot(container)
+    response = client.post(API, headers=headers, json=book.body(
+        officer_id=world.users.get(officer, UNKNOWN_ID)))
+    assert response.status_code == 422, response.text
+    assert (response.json()["code"], response.json()["field"]) == (code, "officer_id")
+    assert snapshot(container) == before
+    accepted = client.post(API, headers=headers, json=book.body(
+        officer_id=world.users["demo.officer"]))
+    assert accepted.status_code == 201, accepted.text
+
+
 # --- settlement ----------------------------------------------------------------------------
 
 
