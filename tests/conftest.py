@@ -30,6 +30,13 @@ requires_postgres = pytest.mark.skipif(
     reason="needs PostgreSQL: set FENGKONG_TEST_DATABASE_URL=postgresql://…/<database>",
 )
 
+TEST_NATS_URL = os.environ.get("FENGKONG_TEST_NATS_URL", "")
+
+requires_nats = pytest.mark.skipif(
+    not TEST_NATS_URL,
+    reason="needs NATS with JetStream: set FENGKONG_TEST_NATS_URL=nats://127.0.0.1:4222",
+)
+
 DEMO_PASSWORD = "fengkong-demo"
 
 
