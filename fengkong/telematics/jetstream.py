@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nats
 from nats.aio.client import Client as NatsClient
@@ -34,6 +35,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from fengkong.telematics.gateway.ports import Inbound
 from fengkong.telematics.protocols import PROTOCOLS
 from fengkong.telematics.protocols.messages import DecodeContext, Decoded
 
@@ -66,8 +68,40 @@ class ReceivedFrame:
         codec = PROTOCOLS[self.protocol]
         return codec.decode(self.frame, DecodeContext(
             received_at=self.received_at, device_id=self.identifier, model=self.model,
-            accept_bad_crc=self.accept_bad_crc,
-            timezone=ZoneInfo(self.timezone) if self.timezone else None))
+            accept_bad_crc=self.accept_bad_crc, timezone=zone_from_text(self.timezone)))
+
+    @classmethod
+    def of(cls, inbound: Inbound, sequence: int = 0) -> ReceivedFrame:
+        """What crosses the queue for one frame the gateway accepted."""
+        ctx = inbound.context
+        return cls(tenant_id=inbound.tenant_id, device_id=inbound.device_id,
+                   identifier=(ctx.device_id if ctx else None) or "", protocol=inbound.protocol,
+                   received_at=inbound.received_at, frame=inbound.raw, sequence=sequence,
+                   model=ctx.model if ctx else None,
+                   timezone=zone_to_text(ctx.timezone if ctx else None),
+                   accept_bad_crc=bool(ctx and ctx.accept_bad_crc))
+
+
+def zone_to_text(zone: tzinfo | None) -> str | None:
+    """A device clock's zone as text: an IANA name, or a fixed offset in seconds (the GT06
+    login extension gives only an offset)."""
+    if zone is None:
+        return None
+    key = getattr(zone, "key", None)
+    if isinstance(key, str):
+        return key
+    offset = zone.utcoffset(None)
+    if offset is None:
+        return None
+    return f"{int(offset.total_seconds()):+d}"
+
+
+def zone_from_text(text: str | None) -> tzinfo | None:
+    if not text:
+        return None
+    if text[0] in "+-":
+        return timezone(timedelta(seconds=int(text)))
+    return ZoneInfo(text)
 
 
 class BadEnvelope(ValueError):
@@ -105,6 +139,7 @@ def from_envelope(headers: dict[str, str] | None, payload: bytes) -> ReceivedFra
         received = datetime.fromisoformat(h[f"{_H}Received"])
         if received.tzinfo is None:
             raise BadEnvelope("receipt time without a zone")
+        zone_from_text(h.get(f"{_H}Tz"))
         return ReceivedFrame(
             tenant_id=h[f"{_H}Tenant"], device_id=h[f"{_H}Device"],
             identifier=h[f"{_H}Identifier"], protocol=protocol, received_at=received,
@@ -112,7 +147,7 @@ def from_envelope(headers: dict[str, str] | None, payload: bytes) -> ReceivedFra
             accept_bad_crc=h.get(f"{_H}Bad-Crc") == "1")
     except KeyError as missing:
         raise BadEnvelope(f"header {missing} missing") from None
-    except ValueError as bad:
+    except (ValueError, ZoneInfoNotFoundError) as bad:
         raise BadEnvelope(str(bad)) from None
 
 
@@ -164,6 +199,19 @@ class FramePublisher:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.nc.drain()
+
+
+class JetStreamSink:
+    """The gateway's `PacketSink` when the pipeline runs apart: a batch is durable once
+    JetStream has confirmed every frame of it."""
+
+    def __init__(self, publisher: FramePublisher) -> None:
+        self.publisher = publisher
+        self._sequence = itertools.count(1)
+
+    async def store(self, batch: Sequence[Inbound]) -> None:
+        await self.publisher.publish([ReceivedFrame.of(item, next(self._sequence))
+                                      for item in batch])
 
 
 Handler = Callable[[list[ReceivedFrame]], Awaitable[None]]

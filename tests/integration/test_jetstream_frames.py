@@ -7,20 +7,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import nats
 import pytest
 
 from fengkong.telematics.jetstream import (
-    BadEnvelope,
     FrameConsumer,
     FramePublisher,
     ReceivedFrame,
     StreamNames,
-    envelope,
-    from_envelope,
 )
 from tests.conftest import TEST_NATS_URL, requires_nats
 
@@ -56,17 +52,6 @@ def run(test: Callable[[StreamNames], Awaitable[None]]) -> None:
                 await nc.close()
 
     asyncio.run(with_cleanup())
-
-
-def test_an_envelope_round_trips_and_a_foreign_message_is_refused() -> None:
-    sent = frame("D1", 7)
-    assert from_envelope(envelope(sent), sent.frame) == replace(sent, sequence=0)
-    with pytest.raises(BadEnvelope, match="Protocol"):
-        from_envelope({"Fk-Tenant": "T1"}, b"x")
-    with pytest.raises(BadEnvelope, match="unknown protocol"):
-        from_envelope({**envelope(sent), "Fk-Protocol": "tk103"}, b"x")
-    decoded = from_envelope(envelope(sent), sent.frame).decode()
-    assert decoded.rejected is None and decoded.replies
 
 
 def test_frames_arrive_in_each_devices_order_and_are_taken_once() -> None:

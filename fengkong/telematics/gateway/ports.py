@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from fengkong.telematics.protocols.messages import Message
+from fengkong.telematics.protocols.messages import DecodeContext, Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,9 @@ class Inbound:
     received_at: datetime               # UTC-aware time the bytes were read
     messages: tuple[Message, ...]
     raw: bytes                          # the frame as decoded (JT/T 808: unescaped)
+    # What the frame was decoded with (the login's clock zone included), so that a pipeline
+    # across a queue can decode `raw` again to the same messages.
+    context: DecodeContext | None = None
 
 
 class DeviceDirectory(Protocol):

@@ -168,7 +168,7 @@ class Session:
         inbound = None
         if decoded.messages:
             inbound = Inbound(device.tenant_id, device.device_id, self.protocol, at,
-                              decoded.messages, frame)
+                              decoded.messages, frame, self._context(at))
         return Outcome(inbound=inbound, replies=decoded.replies)
 
     def _bound(self) -> DeviceInfo:
