@@ -18,6 +18,7 @@ from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
 from fengkong.loans.quote import Quote
+from fengkong.telematics.simulator import cli as simulator_cli
 
 app = typer.Typer(help="fengkong: risk control for car and consumer lenders.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -33,6 +34,7 @@ loan_app = typer.Typer(help="Loans.", no_args_is_help=True)
 app.add_typer(loan_app, name="loan")
 ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+simulator_cli.register(app)
 
 console = Console(stderr=True)
 
