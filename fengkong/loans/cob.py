@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import InstrumentedAttribute
@@ -178,6 +179,10 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
         # waits for this chunk, a short transaction, instead of changing a loan between two of
         # its statements. SQLite's write lock already serialises the whole chunk.
         session.execute(select(Loan.id).where(in_chunk).order_by(Loan.id).with_for_update())
+        # A chunk's statements are short but estimated dear enough for PostgreSQL to compile
+        # them to machine code first, which costs more than running them (measured: 90 ms of
+        # a 150 ms penalty statement).
+        session.execute(text("SET LOCAL jit = off"))
     # Loans with money dated after `day` are replayed by the engine (catch-up only).
     later = exists().where(LoanTransaction.loan_id == Loan.id,
                            LoanTransaction.value_date > day,
