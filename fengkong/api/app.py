@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong import __version__
-from fengkong.api import audit, auth, ledger, loan_accounts, loans, ops, org
+from fengkong.api import audit, auth, ledger, loan_accounts, loans, ops, org, telematics
 from fengkong.api.deps import public
 from fengkong.api.middleware import HttpMetrics, RequestMiddleware
 from fengkong.api.problems import (
@@ -30,7 +30,8 @@ from fengkong.core.uow import RequestContext
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router]
+ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
+           telematics.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,9 @@ from fengkong.loans import loan_service, product_service
 from fengkong.loans.demo_data import CAR_LOAN
 from fengkong.org import auth_service, service
 from fengkong.org.permissions import PERMISSIONS, DataScope
+from fengkong.telematics import device_service as telematics
+from fengkong.telematics import directory
+from fengkong.telematics.protocols.crc import luhn
 
 PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
@@ -32,6 +35,7 @@ PLATFORM_CALLER = "demo.platform"
 OBJECT_KINDS = {
     "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
     "product_id", "account_code", "entry_id",
+    "device_id", "vehicle_id", "installation_id", "identifier",
 }
 
 
@@ -104,6 +108,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             ("rival", rival_p, rival_unit.id))}
         loans = _loans(container, uow, admin, rival_p, world, own_product.id, rival_product.id,
                        rival_unit.id)
+        trackers = _trackers(uow, admin, rival_p, rival_unit.code)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -116,8 +121,11 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             "loan_id": Objects(loans["own"], loans["sibling"], loans["rival"]),
             "transaction_id": Objects(loans["own_txn"], loans["sibling_txn"],
                                       loans["rival_txn"]),
+            **{kind: Objects(trackers[f"own_{kind}"], trackers.get(f"sibling_{kind}"),
+                             trackers[f"rival_{kind}"])
+               for kind in ("device_id", "vehicle_id", "installation_id", "identifier")},
         }
-        return Matrix(world, rival_root.id, objects, loans)
+        return Matrix(world, rival_root.id, objects, {**loans, **trackers})
 
 
 TODAY = "2026-01-05"  # the business date in Shanghai at the test clock's instant
@@ -156,6 +164,36 @@ def _loans(container: Any, uow: Any, admin: Any, rival: Any, world: DemoWorld,
     return out
 
 
+def _imei(n: int) -> str:
+    body = f"86000000{n:06d}"
+    return body + str(luhn(int(body)))
+
+
+def _trackers(uow: Any, admin: Any, rival: Any, rival_unit: str) -> dict[str, str]:
+    """A device installed on a vehicle, in EAST-SH, in a sibling branch and in the rival
+    tenant; a spare device to install; an identifier heard but not registered (the rival's
+    registered identifier is the one out of reach: it is not pending)."""
+    out: dict[str, str] = {}
+    places = (("own", admin, "EAST-SH"), ("sibling", admin, "WEST-CD"),
+              ("rival", rival, rival_unit))
+    vins = {"own": "LSVAM4187C2184847", "sibling": "JHMCM56557C404453",
+            "rival": "1M8GDM9AXKP042788"}
+    for n, (where, acting, unit) in enumerate(places):
+        device = telematics.register_device(uow, acting, identifier=_imei(n), protocol="gt06",
+                                            org_unit=unit, sim_phone="13812345678")
+        car = telematics.create_vehicle(uow, acting, vin=vins[where], org_unit=unit)
+        fitted = telematics.install(uow, acting, car.id, telematics.Fitting(device.id))
+        out |= {f"{where}_device_id": device.id, f"{where}_vehicle_id": car.id,
+                f"{where}_installation_id": fitted.id, f"{where}_identifier": _imei(n)}
+    out.pop("sibling_identifier")
+    out["spare_device_id"] = telematics.register_device(
+        uow, admin, identifier=_imei(10), protocol="gt06", org_unit="EAST-SH").id
+    out["own_identifier"] = "13900000042"
+    directory.note_unknown(uow.session, "jt808", "013900000042", "10.0.0.9:4000",
+                           datetime(2026, 1, 4, tzinfo=UTC))
+    return out
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
@@ -165,8 +203,11 @@ OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
 }
 
 # Query parameters a GET route needs.
+TRACK = {"from": "2026-01-04T00:00:00Z", "to": "2026-01-05T00:00:00Z"}
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/loans/{loan_id}/settlement-quote"): {"on": TODAY},
+    ("GET", "/api/v1/devices/{device_id}/positions"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
 }
 
 
@@ -242,6 +283,18 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
         "value_date": TODAY, "amount": "100.00", "channel": "bank"},
     ("POST", "/api/v1/loans/{loan_id}/transactions/{transaction_id}/reverse"): lambda m: {
         "reason": "entered twice"},
+
+    ("POST", "/api/v1/devices"): lambda m: {
+        "identifier": _imei(20), "protocol": "gt06", "org_unit": "EAST-SH"},
+    ("POST", "/api/v1/devices/pending/{identifier}/register"): lambda m: {
+        "org_unit": "EAST-SH"},
+    ("PATCH", "/api/v1/devices/{device_id}"): lambda m: {"firmware": "GT06N-2.1"},
+    ("POST", "/api/v1/vehicles"): lambda m: {"vin": "11111111111111111", "org_unit": "EAST-SH"},
+    ("PATCH", "/api/v1/vehicles/{vehicle_id}"): lambda m: {"plate": "沪A99999"},
+    ("POST", "/api/v1/vehicles/{vehicle_id}/installations"): lambda m: {
+        "device_id": m.extra["spare_device_id"]},
+    ("POST", "/api/v1/installations/{installation_id}/removal"): lambda m: {
+        "reason": "replaced"},
 }
 
 # POST routes that compute without storing anything (no audit record expected).
