@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +21,10 @@ from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
 from fengkong.loans.quote import Quote
+from fengkong.telematics import runtime
+from fengkong.telematics.directory import Directory
+from fengkong.telematics.gateway.server import Gateway
+from fengkong.telematics.gateway.settings import GatewaySettings
 from fengkong.telematics.simulator import cli as simulator_cli
 
 app = typer.Typer(help="fengkong: risk control for car and consumer lenders.",
@@ -341,18 +348,35 @@ def cob(
         typer.echo(f"{code}: closed {closed}; {report.loans} loan-days")
 
 
+TrackersOption = Annotated[bool, typer.Option(
+    "--trackers/--no-trackers",
+    help="also run the tracker gateway and its pipeline in this process")]
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    trackers: TrackersOption = True,
 ) -> None:
-    """Run the API server."""
+    """Run the API server (and, unless --no-trackers, the tracker gateway on
+    FENGKONG_GT06_PORT and FENGKONG_JT808_PORT with the position pipeline)."""
     container = _container()
     _ready(container)
-    _run(container, host, port)
+    _run(container, host, port, trackers=trackers)
 
 
-def _run(container: Container, host: str, port: int) -> None:
+def _gateway_settings(settings: Settings, gt06_port: int | None = None,
+                      jt808_port: int | None = None, host: str | None = None
+                      ) -> GatewaySettings:
+    return GatewaySettings(host=host or settings.gateway_host, ports={
+        "gt06": settings.gt06_port if gt06_port is None else gt06_port,
+        "jt808": settings.jt808_port if jt808_port is None else jt808_port})
+
+
+def _run(container: Container, host: str, port: int, *, trackers: bool = True,
+         gateway: GatewaySettings | None = None,
+         after_start: Callable[[Gateway], object] | None = None) -> None:
     import uvicorn
 
     from fengkong.api.app import create_app
@@ -362,11 +386,93 @@ def _run(container: Container, host: str, port: int) -> None:
     configure_logging(container.settings.log_level, container.settings.log_format)
     scheduler = CobScheduler(container.uow, container.clock)
     scheduler.start()  # closes each tenant's yesterday once it is over
+    thread = None
+    if trackers:
+        settings = gateway or _gateway_settings(container.settings)
+        thread = runtime.GatewayThread(lambda: runtime.build_gateway(
+            container.uow, Directory(container.session_factory, container.clock),
+            container.clock, settings, runtime.DatabaseWriter(container.uow)),
+            after_start=after_start)
+        listening = thread.start()
+        console.print("tracker gateway: " + ", ".join(
+            f"{name} on {settings.host}:{p}" for name, p in listening.ports.items()))
     try:
         uvicorn.run(create_app(container), host=host, port=port, log_config=None,
                     access_log=False)
     finally:
+        if thread is not None:
+            thread.stop()
         scheduler.stop()
+
+
+@app.command()
+def gateway(
+    gt06_port: Annotated[int | None, typer.Option(help="default FENGKONG_GT06_PORT")] = None,
+    jt808_port: Annotated[int | None, typer.Option(help="default FENGKONG_JT808_PORT")] = None,
+) -> None:
+    """Run the tracker listeners only; every accepted frame goes to NATS JetStream
+    (FENGKONG_BUS_URL=nats://…) and is acknowledged once JetStream has stored it."""
+    from fengkong.core.logs import configure_logging
+    from fengkong.telematics.jetstream import FramePublisher, JetStreamSink
+
+    container = _container()
+    _ready(container)
+    url = _nats_url(container.settings)
+    configure_logging(container.settings.log_level, container.settings.log_format)
+    settings = _gateway_settings(container.settings, gt06_port, jt808_port)
+
+    async def main() -> None:
+        publisher = await FramePublisher.open(url)
+        listeners = runtime.build_gateway(
+            container.uow, Directory(container.session_factory, container.clock),
+            container.clock, settings, JetStreamSink(publisher))
+        await listeners.start()
+        console.print("tracker gateway: " + ", ".join(
+            f"{name} on {settings.host}:{p}" for name, p in listeners.ports.items())
+            + f"; frames to {url}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await listeners.stop()
+            await publisher.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+@app.command()
+def worker(
+    batch: Annotated[int, typer.Option(min=1, help="frames per transaction at most")] = 500,
+) -> None:
+    """Run the position pipeline only: frames from NATS JetStream (FENGKONG_BUS_URL) into the
+    database, each batch acknowledged to JetStream after its commit."""
+    from fengkong.core.logs import configure_logging
+    from fengkong.telematics.jetstream import FrameConsumer
+
+    container = _container()
+    _ready(container)
+    url = _nats_url(container.settings)
+    configure_logging(container.settings.log_level, container.settings.log_format)
+
+    async def main() -> None:
+        consumer = await FrameConsumer.open(url, batch=batch)
+        console.print(f"position worker: frames from {url}")
+        try:
+            await runtime.run_worker(consumer, runtime.DatabaseWriter(container.uow),
+                                     asyncio.Event())
+        finally:
+            await consumer.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+def _nats_url(settings: Settings) -> str:
+    if not settings.bus_url.startswith(("nats://", "tls://")):
+        raise _fail("the gateway and the worker run apart over NATS JetStream: set "
+                    "FENGKONG_BUS_URL=nats://host:4222 (fengkong serve runs both in one "
+                    "process)")
+    return settings.bus_url
 
 
 @app.command()
@@ -375,6 +481,11 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="where the demo keeps its data")] = Path(
         "var/demo"),
     reset: Annotated[bool, typer.Option(help="start from empty demo data")] = False,
+    gt06_port: Annotated[int, typer.Option(help="GT06 tracker port")] = 5023,
+    jt808_port: Annotated[int, typer.Option(help="JT/T 808 tracker port")] = 5015,
+    simulate: Annotated[bool, typer.Option(
+        "--simulate/--no-simulate", help="drive the demo cars' trackers against the demo's "
+        "own gateway")] = True,
 ) -> None:
     """Run fengkong with embedded defaults (SQLite, in-process bus) and demo data."""
     from fengkong.core.migrate import upgrade
@@ -389,7 +500,17 @@ def demo(
     world = demo_data.seed(container, showcase=True)
     _close_demo_days(container, world)
     _print_demo(port, container.settings, world)
-    _run(container, "127.0.0.1", port)
+    gateway = _gateway_settings(settings, gt06_port, jt808_port, host="127.0.0.1")
+    _run(container, "127.0.0.1", port, gateway=gateway,
+         after_start=_drive_demo_cars if simulate else None)
+
+
+def _drive_demo_cars(listening: Gateway) -> object:
+    """Simulated trackers of the demo cars, driving against the demo's own gateway."""
+    from fengkong.telematics import demo_data as tracker_demo
+
+    fleets = tracker_demo.demo_fleets(listening.ports)
+    return asyncio.get_running_loop().create_task(tracker_demo.drive(fleets))
 
 
 def _close_demo_days(container: Container, world: demo_data.DemoWorld) -> None:

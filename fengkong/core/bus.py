@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from fengkong.core.errors import InvalidInput
 from fengkong.core.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ class InProcessBus:
 
 
 def make_bus(url: str) -> EventBus:
-    if url in ("", "memory://"):
+    """The domain-event bus. A `nats://` URL puts tracker frames on JetStream between
+    `fengkong gateway` and `fengkong worker`; domain events are still delivered within the
+    process that emits them (the worker, for positions)."""
+    if url in ("", "memory://") or url.startswith(("nats://", "tls://")):
         return InProcessBus()
-    raise NotImplementedError(f"event bus {url!r} is not available in this build")
+    raise InvalidInput(f"FENGKONG_BUS_URL {url!r}: use memory:// or nats://host:port",
+                       code="invalid_setting", field="FENGKONG_BUS_URL")

@@ -28,6 +28,9 @@ class Settings:
     password_min_length: int = 10
     password_hash_cost: str = "standard"  # standard | low (tests only)
     demo_password: str = "fengkong-demo"
+    gateway_host: str = "0.0.0.0"  # where the tracker listeners bind
+    gt06_port: int = 5023
+    jt808_port: int = 5015
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -47,6 +50,8 @@ _INT_FIELDS = {
     "lockout_window_s": "FENGKONG_LOCKOUT_WINDOW",
     "lockout_cooldown_s": "FENGKONG_LOCKOUT_COOLDOWN",
     "password_min_length": "FENGKONG_PASSWORD_MIN_LENGTH",
+    "gt06_port": "FENGKONG_GT06_PORT",
+    "jt808_port": "FENGKONG_JT808_PORT",
 }
 _STR_FIELDS = {
     "database_url": "FENGKONG_DATABASE_URL",
@@ -57,6 +62,7 @@ _STR_FIELDS = {
     "log_format": "FENGKONG_LOG_FORMAT",
     "password_hash_cost": "FENGKONG_PASSWORD_HASH_COST",
     "demo_password": "FENGKONG_DEMO_PASSWORD",
+    "gateway_host": "FENGKONG_GATEWAY_HOST",
 }
 
 

@@ -7,6 +7,8 @@ and show moving cars at once.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.org.auth_service import user_principal
 from fengkong.org.models import User
 from fengkong.telematics import device_service
-from fengkong.telematics.protocols.crc import luhn
+from fengkong.telematics.simulator import Fleet, FleetConfig, identifiers
 from fengkong.telematics.vin import with_check_digit
 
 # (unit, VIN without its check digit, plate, make, model, colour, price)
@@ -30,16 +32,40 @@ DEMO_CARS = [
 ]
 
 
-def _imei(index: int) -> str:
-    body = f"8686860000{index:04d}"
-    return body + str(luhn(int(body)))
-
+# The demo's trackers are the simulator's devices of one seed, so that `fengkong demo` can
+# drive them at once (`demo_fleets`); the simulator's device i speaks as identifier i.
+DEMO_SEED = 2026
+GT06_PREFIX, JT808_PREFIX = "8686", "0138"
+_GT06_IDS = identifiers("gt06", len(DEMO_CARS) + 1, DEMO_SEED, GT06_PREFIX)
+_JT808_IDS = identifiers("jt808", len(DEMO_CARS) + 1, DEMO_SEED, JT808_PREFIX)
 
 # (protocol, identifier, kind, model) per car, in DEMO_CARS order
 DEMO_DEVICES = [
-    [("gt06", _imei(i), "wired", "GT06N"), ("jt808", f"13800{i:06d}", "wireless", "JT701")]
+    [("gt06", _GT06_IDS[i], "wired", "GT06N"), ("jt808", _JT808_IDS[i], "wireless", "JT701")]
     for i in range(len(DEMO_CARS))
 ]
+
+
+def demo_fleets(ports: Mapping[str, int], misbehaving: float = 0.2) -> list[Fleet]:
+    """Simulated trackers for the demo cars, plus one unregistered device per protocol (it
+    shows up among the pending devices), half the cars driving from the start."""
+    return [Fleet(FleetConfig(devices=len(DEMO_CARS) + 1, protocol=protocol,
+                              host="127.0.0.1", port=ports[protocol], seed=DEMO_SEED,
+                              id_prefix=prefix, driving_at_start=0.5,
+                              misbehaving=misbehaving))
+            for protocol, prefix in (("gt06", GT06_PREFIX), ("jt808", JT808_PREFIX))
+            if protocol in ports]
+
+
+async def drive(fleets: Sequence[Fleet]) -> None:
+    """Run the fleets until cancelled."""
+    for fleet in fleets:
+        fleet.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for fleet in fleets:
+            await fleet.stop()
 
 
 def seed_trackers(container: Any, uow: UnitOfWork, world: Any) -> None:

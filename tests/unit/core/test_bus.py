@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fengkong.core.bus import Event, InProcessBus, make_bus
+from fengkong.core.errors import InvalidInput
 
 AT = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
@@ -137,11 +138,12 @@ def test_each_event_gets_its_own_id() -> None:
     assert event().id != event().id
 
 
-@pytest.mark.parametrize("url", ["memory://", ""])
-def test_the_memory_url_makes_an_in_process_bus(url: str) -> None:
+@pytest.mark.parametrize("url", ["memory://", "", "nats://127.0.0.1:4222"])
+def test_domain_events_stay_in_process(url: str) -> None:
     assert isinstance(make_bus(url), InProcessBus)
 
 
 def test_an_unavailable_bus_is_refused_by_name() -> None:
-    with pytest.raises(NotImplementedError, match="redis://"):
+    with pytest.raises(InvalidInput, match="redis://") as refused:
         make_bus("redis://localhost")
+    assert refused.value.field == "FENGKONG_BUS_URL"
