@@ -74,7 +74,7 @@ def fengkong_server(env: Mapping[str, str], log_path: Path,
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "fengkong", "serve", "--host", "127.0.0.1",
-             "--port", str(port)],
+             "--port", str(port), "--no-trackers"],
             env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(proc, base, log_path, startup_s)
