@@ -413,7 +413,7 @@ def gateway(
     """Run the tracker listeners only; every accepted frame goes to NATS JetStream
     (FENGKONG_BUS_URL=nats://…) and is acknowledged once JetStream has stored it."""
     from fengkong.core.logs import configure_logging
-    from fengkong.telematics.jetstream import FramePublisher, JetStreamSink
+    from fengkong.telematics.jetstream import FramePublisher, JetStreamSink, StreamNames
 
     container = _container()
     _ready(container)
@@ -422,7 +422,8 @@ def gateway(
     settings = _gateway_settings(container.settings, gt06_port, jt808_port)
 
     async def main() -> None:
-        publisher = await FramePublisher.open(url)
+        publisher = await FramePublisher.open(
+            url, StreamNames.named(container.settings.frames_stream))
         listeners = runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
             container.clock, settings, JetStreamSink(publisher))
@@ -447,7 +448,7 @@ def worker(
     """Run the position pipeline only: frames from NATS JetStream (FENGKONG_BUS_URL) into the
     database, each batch acknowledged to JetStream after its commit."""
     from fengkong.core.logs import configure_logging
-    from fengkong.telematics.jetstream import FrameConsumer
+    from fengkong.telematics.jetstream import FrameConsumer, StreamNames
 
     container = _container()
     _ready(container)
@@ -455,7 +456,8 @@ def worker(
     configure_logging(container.settings.log_level, container.settings.log_format)
 
     async def main() -> None:
-        consumer = await FrameConsumer.open(url, batch=batch)
+        consumer = await FrameConsumer.open(
+            url, StreamNames.named(container.settings.frames_stream), batch=batch)
         console.print(f"position worker: frames from {url}")
         try:
             await runtime.run_worker(consumer, runtime.DatabaseWriter(container.uow),

@@ -31,6 +31,7 @@ class Settings:
     gateway_host: str = "0.0.0.0"  # where the tracker listeners bind
     gt06_port: int = 5023
     jt808_port: int = 5015
+    frames_stream: str = "FENGKONG_FRAMES"  # the JetStream stream between gateway and worker
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -63,6 +64,7 @@ _STR_FIELDS = {
     "password_hash_cost": "FENGKONG_PASSWORD_HASH_COST",
     "demo_password": "FENGKONG_DEMO_PASSWORD",
     "gateway_host": "FENGKONG_GATEWAY_HOST",
+    "frames_stream": "FENGKONG_FRAMES_STREAM",
 }
 
 

@@ -159,6 +159,14 @@ class StreamNames:
     prefix: str = SUBJECT_PREFIX
     consumer: str = CONSUMER
 
+    @classmethod
+    def named(cls, stream: str) -> StreamNames:
+        """The stream `stream`, with subjects of its own (two installations, or a test, can
+        share one NATS server)."""
+        if stream == STREAM:
+            return cls()
+        return cls(stream=stream, prefix=f"{SUBJECT_PREFIX}.{stream.lower()}")
+
 
 async def connect(url: str) -> NatsClient:
     return await nats.connect(url, name="fengkong", max_reconnect_attempts=-1,
