@@ -22,7 +22,9 @@ the engine instead.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -112,24 +114,94 @@ def open_loans(uow: UnitOfWork, tenant_id: str, day: date) -> int:
 
 def close_day(new_uow: Callable[[], UnitOfWork], tenant_id: str, day: date, *,
               chunk: int = CHUNK, progress: Progress | None = None,
-              replay_loan: Callable[[UnitOfWork, str, date], None] | None = None) -> DayReport:
-    """Close one business date for a tenant, chunk by chunk."""
+              replay_loan: Callable[[UnitOfWork, str, date], None] | None = None,
+              workers: int | None = None) -> DayReport:
+    """Close one business date for a tenant, chunk by chunk. On PostgreSQL `workers` chunks
+    run at once (default 2: the database does the work, and chunks share no loan); SQLite has
+    one writer, so one at a time."""
     report = DayReport(day)
+    with new_uow() as uow:
+        dialect = uow.session.get_bind().dialect.name
+        parallel = workers or (PARALLEL_CHUNKS if dialect == "postgresql" else 1)
+        ranges = _ranges(uow, tenant_id, day, dialect, chunk) if parallel > 1 else []
+    if ranges:
+        lock = threading.Lock()
+
+        def close_range(bounds: tuple[str, str | None]) -> None:
+            part = DayReport(day)
+            _close_range(new_uow, tenant_id, day, bounds, part, replay_loan)
+            with lock:
+                _add(report, part)
+                if progress is not None:
+                    progress(part.loans)
+
+        with ThreadPoolExecutor(parallel, thread_name_prefix="cob") as pool:
+            for done in [pool.submit(close_range, bounds) for bounds in ranges]:
+                done.result()
+    # One by one, whatever is still open: everything on SQLite, and on PostgreSQL the loans
+    # booked while the ranges were closed.
     after = ""
     while True:
-        with new_uow() as uow:
-            dialect = uow.session.get_bind().dialect.name
-            ids = uow.session.scalars(select(Loan.id).where(
-                _due_for_close(tenant_id, day, dialect), Loan.id > after).order_by(Loan.id)
-                .limit(chunk)).all()
-            if not ids:
-                return report
-            _close_chunk(uow, tenant_id, day, ids[0], ids[-1], report, replay_loan)
-            uow.commit()
-        after = ids[-1]
-        report.loans += len(ids)
+        part = DayReport(day)
+        closed = _close_range(new_uow, tenant_id, day, (after, None), part, replay_loan,
+                              limit=chunk)
+        if closed is None:
+            return report
+        after = closed
+        _add(report, part)
         if progress is not None:
-            progress(len(ids))
+            progress(part.loans)
+
+
+PARALLEL_CHUNKS = 2
+
+
+def _ranges(uow: UnitOfWork, tenant_id: str, day: date, dialect: str, chunk: int
+            ) -> list[tuple[str, str | None]]:
+    """Half-open ranges of loan ids, `chunk` loans to close in each."""
+    numbered = select(Loan.id, func.row_number().over(order_by=Loan.id).label("n")).where(
+        _due_for_close(tenant_id, day, dialect)).subquery()
+    starts = uow.session.scalars(select(numbered.c.id).where(
+        (numbered.c.n - 1) % chunk == 0).order_by(numbered.c.id)).all()
+    ends: list[str | None] = [*starts[1:], None]
+    return list(zip(starts, ends, strict=True))
+
+
+def _close_range(new_uow: Callable[[], UnitOfWork], tenant_id: str, day: date,
+                 bounds: tuple[str, str | None], report: DayReport,
+                 replay_loan: Callable[[UnitOfWork, str, date], None] | None, *,
+                 limit: int | None = None) -> str | None:
+    """Close the loans due in `[low, high)` (`(low, ...` with a limit: the next `limit`
+    after `low`), in one transaction; returns the last loan id closed, None if none was."""
+    low, high = bounds
+    with new_uow() as uow:
+        dialect = uow.session.get_bind().dialect.name
+        pick = select(Loan.id).where(_due_for_close(tenant_id, day, dialect)).order_by(Loan.id)
+        if limit is not None:
+            pick = pick.where(Loan.id > low).limit(limit)
+        else:
+            pick = pick.where(Loan.id >= low)
+        if high is not None:
+            pick = pick.where(Loan.id < high)
+        if dialect == "postgresql":
+            # Lock the chunk's loans as they are picked, in key order: a repayment (which
+            # locks its loan) then waits for this chunk, a short transaction, instead of
+            # changing a loan between two of its statements. SQLite's write lock already
+            # serialises the whole chunk.
+            pick = pick.with_for_update()
+        ids = uow.session.scalars(pick).all()
+        if not ids:
+            return None
+        _close_chunk(uow, tenant_id, day, ids[0], ids[-1], report, replay_loan)
+        uow.commit()
+    report.loans += len(ids)
+    return ids[-1]
+
+
+def _add(total: DayReport, part: DayReport) -> None:
+    for name in ("loans", "installments_due", "penalties_fen", "interest_accrued_fen",
+                 "fees_accrued_fen", "newly_overdue", "bucket_changes", "replayed"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
 
 
 def run(new_uow: Callable[[], UnitOfWork], tenant_id: str, until: date, *,
@@ -175,10 +247,6 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
     dialect = session.get_bind().dialect.name
     in_chunk = and_(_due_for_close(tenant_id, day, dialect), Loan.id.between(first, last))
     if dialect == "postgresql":
-        # Lock the chunk's loans first, in key order: a repayment (which locks its loan) then
-        # waits for this chunk, a short transaction, instead of changing a loan between two of
-        # its statements. SQLite's write lock already serialises the whole chunk.
-        session.execute(select(Loan.id).where(in_chunk).order_by(Loan.id).with_for_update())
         # A chunk's statements are short but estimated dear enough for PostgreSQL to compile
         # them to machine code first, which costs more than running them (measured: 90 ms of
         # a 150 ms penalty statement).
@@ -196,13 +264,15 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
     before = dict(session.execute(select(Loan.id, Loan.bucket).where(
         set_based, Loan.oldest_unpaid_due_date < day)).all())
     lines: list[Line] = []
-    lines += _charge_penalties(uow, dialect, set_based, day, report)
+    if before:  # nothing in arrears, nothing to charge, age or classify
+        lines += _charge_penalties(uow, dialect, set_based, day, report)
     accrued, due = _accrue_due(uow, set_based, and_(
         LoanInstallment.tenant_id == tenant_id, LoanInstallment.loan_id.between(first, last)),
         day, report)
     lines += accrued
-    _age(uow, dialect, set_based, day)
-    _classify(uow, set_based, day)
+    if before:
+        _age(uow, dialect, set_based, day)
+        _classify(uow, set_based, day)
     _events(uow, tenant_id, set_based, day, before, due, report)
     session.execute(update(Loan).where(set_based).values(last_cob_date=day)
                     .execution_options(synchronize_session=False))
