@@ -8,11 +8,12 @@ from fengkong.ledger import permissions as ledger_permissions
 from fengkong.loans import models as loans_models
 from fengkong.loans import permissions as loans_permissions
 from fengkong.org import models as org_models
+from fengkong.telematics import command_models as telematics_command_models
 from fengkong.telematics import models as telematics_models
 from fengkong.telematics import permissions as telematics_permissions
 
 metadata = Base.metadata
 
 __all__ = ["core_models", "ledger_models", "ledger_permissions", "loans_models",
-           "loans_permissions", "metadata", "org_models", "telematics_models",
-           "telematics_permissions"]
+           "loans_permissions", "metadata", "org_models", "telematics_command_models",
+           "telematics_models", "telematics_permissions"]

@@ -13,7 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong import __version__
-from fengkong.api import audit, auth, ledger, loan_accounts, loans, ops, org, telematics
+from fengkong.api import (
+    audit,
+    auth,
+    ledger,
+    loan_accounts,
+    loans,
+    ops,
+    org,
+    telematics,
+    telematics_commands,
+)
 from fengkong.api.deps import public
 from fengkong.api.middleware import HttpMetrics, RequestMiddleware
 from fengkong.api.problems import (
@@ -31,7 +41,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
-           telematics.router]
+           telematics.router, telematics_commands.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

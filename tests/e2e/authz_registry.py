@@ -24,8 +24,11 @@ from fengkong.loans import loan_service, product_service
 from fengkong.loans.demo_data import CAR_LOAN
 from fengkong.org import auth_service, service
 from fengkong.org.permissions import PERMISSIONS, DataScope
+from fengkong.telematics import commands as device_commands
 from fengkong.telematics import device_service as telematics
 from fengkong.telematics import directory
+from fengkong.telematics.command_rules import Kind
+from fengkong.telematics.command_rules import Request as CommandRequest
 from fengkong.telematics.protocols.crc import luhn
 
 PASSWORD = "fengkong-demo"
@@ -35,7 +38,7 @@ PLATFORM_CALLER = "demo.platform"
 OBJECT_KINDS = {
     "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
     "product_id", "account_code", "entry_id",
-    "device_id", "vehicle_id", "installation_id", "identifier",
+    "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
 }
 
 
@@ -109,6 +112,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
         loans = _loans(container, uow, admin, rival_p, world, own_product.id, rival_product.id,
                        rival_unit.id)
         trackers = _trackers(uow, admin, rival_p, rival_unit.code)
+        commands = _commands(uow, admin, rival_p, trackers, loans)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -124,6 +128,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             **{kind: Objects(trackers[f"own_{kind}"], trackers.get(f"sibling_{kind}"),
                              trackers[f"rival_{kind}"])
                for kind in ("device_id", "vehicle_id", "installation_id", "identifier")},
+            "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
         }
         return Matrix(world, rival_root.id, objects, {**loans, **trackers})
 
@@ -192,6 +197,19 @@ def _trackers(uow: Any, admin: Any, rival: Any, rival_unit: str) -> dict[str, st
     directory.note_unknown(uow.session, "jt808", "013900000042", "10.0.0.9:4000",
                            datetime(2026, 1, 4, tzinfo=UTC))
     return out
+
+
+def _commands(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
+              loans: dict[str, str]) -> dict[str, str]:
+    """An engine stop awaiting approval on the own device (requested by the admin, so that
+    the matrix caller may decide on it); position requests on the sibling's and the rival's."""
+    stop = CommandRequest(Kind.ENGINE_STOP, reason="matrix", loan_id=loans["own"])
+    where = CommandRequest(Kind.POSITION_REQUEST)
+    return {"own": device_commands.request(uow, admin, trackers["own_device_id"], stop).id,
+            "sibling": device_commands.request(uow, admin, trackers["sibling_device_id"],
+                                               where).id,
+            "rival": device_commands.request(uow, rival, trackers["rival_device_id"],
+                                             where).id}
 
 
 # Routes whose own-subtree call needs an object in another state than the usual one.
@@ -295,6 +313,10 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
         "device_id": m.extra["spare_device_id"]},
     ("POST", "/api/v1/installations/{installation_id}/removal"): lambda m: {
         "reason": "replaced"},
+    ("POST", "/api/v1/devices/{device_id}/commands"): lambda m: {"kind": "position_request"},
+    ("POST", "/api/v1/commands/{command_id}/approve"): lambda m: None,
+    ("POST", "/api/v1/commands/{command_id}/reject"): lambda m: {"reason": "not yet"},
+    ("POST", "/api/v1/commands/{command_id}/cancel"): lambda m: None,
 }
 
 # POST routes that compute without storing anything (no audit record expected).
