@@ -392,7 +392,8 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
         thread = runtime.GatewayThread(lambda: runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
             container.clock, settings, runtime.DatabaseWriter(container.uow)),
-            after_start=after_start)
+            after_start=after_start,
+            dispatch=lambda listening: runtime.start_dispatcher(container.uow, listening))
         listening = thread.start()
         console.print("tracker gateway: " + ", ".join(
             f"{name} on {settings.host}:{p}" for name, p in listening.ports.items()))
@@ -428,12 +429,14 @@ def gateway(
             container.uow, Directory(container.session_factory, container.clock),
             container.clock, settings, JetStreamSink(publisher))
         await listeners.start()
+        dispatcher = runtime.start_dispatcher(container.uow, listeners)
         console.print("tracker gateway: " + ", ".join(
             f"{name} on {settings.host}:{p}" for name, p in listeners.ports.items())
             + f"; frames to {url}")
         try:
             await asyncio.Event().wait()
         finally:
+            dispatcher.cancel()
             await listeners.stop()
             await publisher.close()
 

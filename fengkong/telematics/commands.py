@@ -5,10 +5,10 @@ Each use case takes a unit of work and the acting principal, loads the command t
 device with `scoped()` (out of reach reads as missing), moves it by the rules of
 `command_rules`, writes the audit record and emits `device.command_changed`; none commits.
 
-An engine command names the loan it concerns. The loan is checked here with one scoped read
-of the loans table, the only place telematics looks at loans: it must be a loan the requester
-reaches, the one the vehicle secures when the vehicle names a loan, and still owing money
-for an engine stop.
+An engine command names the loan it concerns. The loan is checked through the loans
+context's own scoped read (`loan_service.get_loan`), the only place telematics asks about
+loans: it must be a loan the requester reaches, the one the vehicle secures when the vehicle
+names a loan, and still owing money for an engine stop.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from fengkong.core.audit_service import Actor, SystemActor
 from fengkong.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
-from fengkong.loans.models import Loan
+from fengkong.loans import loan_service
 from fengkong.org.scoping import Principal, scoped
 from fengkong.telematics.command_models import DeviceCommand
 from fengkong.telematics.command_rules import (
@@ -123,12 +123,11 @@ def _check_engine(uow: UnitOfWork, principal: Principal, device: Device,
 def _loan(uow: UnitOfWork, principal: Principal, loan_id: str, permission: str) -> str:
     """The status of a loan the caller reaches with `permission`; unknown reads the same as
     out of reach."""
-    status = uow.session.scalar(scoped(select(Loan.status), Loan, principal, permission)
-                                .where(Loan.id == loan_id))
-    if status is None:
+    try:
+        return loan_service.get_loan(uow, principal, loan_id, permission).status
+    except NotFound:
         raise InvalidInput(f"no loan {loan_id} that you may act on",
-                           code="unknown_reference", field="loan_id")
-    return status
+                           code="unknown_reference", field="loan_id") from None
 
 
 def _check_encodable(device: Device, asked: Request) -> None:

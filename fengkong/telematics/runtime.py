@@ -5,6 +5,9 @@ database, and the three ways to run them.
 - Apart (`fengkong gateway` + `fengkong worker`): listeners → `JetStreamSink` → JetStream →
   `FrameConsumer` → `DatabaseWriter` → database.
 
+Either way the command dispatcher runs beside the listeners (it needs the live connections)
+and the writer matches command replies to their commands in the transaction that stores them.
+
 `DatabaseWriter` commits in groups: the batches of every connection waiting at the same
 moment go into one transaction, so the cost of a commit (an fsync on PostgreSQL, the write
 lock on SQLite) is shared by many devices, and each connection still hears its
@@ -28,7 +31,9 @@ from prometheus_client import CollectorRegistry
 from fengkong.core.clock import Clock
 from fengkong.core.uow import UnitOfWork
 from fengkong.telematics import position_store
+from fengkong.telematics.command_rules import Timing
 from fengkong.telematics.directory import Directory, KnownDevice
+from fengkong.telematics.dispatch import CommandDispatcher, correlate
 from fengkong.telematics.gateway.ports import DeviceInfo, Inbound, PacketSink
 from fengkong.telematics.gateway.server import Gateway
 from fengkong.telematics.gateway.settings import GatewaySettings
@@ -155,6 +160,8 @@ class DatabaseWriter:
         try:
             with self.new_uow() as uow:
                 result = position_store.store_batch(uow, reports)
+                for inbound in frames:  # command replies answer their commands in this commit
+                    correlate(uow, inbound.tenant_id, inbound.device_id, inbound.messages)
                 uow.commit()
         except Exception:
             self.counts.failures += 1
@@ -211,6 +218,17 @@ async def run_worker(consumer: FrameConsumer, writer: DatabaseWriter, stop: asyn
     await consumer.run(handle, stop)
 
 
+def start_dispatcher(new_uow: Callable[[], UnitOfWork], gateway: Gateway, *,
+                     timing: Timing | None = None, interval_s: float = 1.0
+                     ) -> asyncio.Task[None]:
+    """Send queued commands through `gateway` once a second (on the running loop) until the
+    task is cancelled. The dispatcher runs where the connections are: beside the listeners."""
+    dispatcher = CommandDispatcher(new_uow, gateway.send, gateway.is_connected, timing=timing,
+                                   header_version=gateway.header_version)
+    return asyncio.get_running_loop().create_task(dispatcher.run(interval_s),
+                                                  name="command-dispatcher")
+
+
 def build_gateway(new_uow: Callable[[], UnitOfWork], directory: Directory, clock: Clock,
                   settings: GatewaySettings, sink: PacketSink,
                   registry: CollectorRegistry | None = None) -> Gateway:
@@ -223,9 +241,11 @@ class GatewayThread:
     server (`fengkong serve`, `fengkong demo`)."""
 
     def __init__(self, make: Callable[[], Gateway], *,
-                 after_start: Callable[[Gateway], object] | None = None) -> None:
+                 after_start: Callable[[Gateway], object] | None = None,
+                 dispatch: Callable[[Gateway], asyncio.Task[None]] | None = None) -> None:
         self._make = make
         self._after_start = after_start
+        self._dispatch = dispatch
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
@@ -261,11 +281,13 @@ class GatewayThread:
         gateway = self._make()
         await gateway.start()
         self.gateway = gateway
+        dispatcher = self._dispatch(gateway) if self._dispatch else None
         extra = self._after_start(gateway) if self._after_start else None
         self._started.set()
         try:
             await self._stop.wait()
         finally:
-            if isinstance(extra, asyncio.Task):
-                extra.cancel()
+            for task in (extra, dispatcher):
+                if isinstance(task, asyncio.Task):
+                    task.cancel()
             await gateway.stop()

@@ -40,6 +40,7 @@ class Binding:
     device: DeviceInfo | None = None
     authenticated: bool = False
     login_timezone: tzinfo | None = None
+    header_version: int | None = None  # JT/T 808-2019 version byte announced; None: 2013
 
     def bind(self, claimed_as: str, device: DeviceInfo) -> None:
         self.claimed_as, self.device = claimed_as, device

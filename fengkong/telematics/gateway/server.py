@@ -134,6 +134,12 @@ class Gateway:
     def is_connected(self, device_id: str) -> bool:
         return self.live.get(device_id) is not None
 
+    def header_version(self, device_id: str) -> int | None:
+        """The JT/T 808-2019 version byte the device's connection announced; None for a 2013
+        header, a GT06 device or a device not connected."""
+        connection = self.live.get(device_id)
+        return None if connection is None else connection.session.binding.header_version
+
     def rejects_for(self, device_id: str) -> dict[str, int]:
         """Rejected frames of a device by reason, since the gateway started (bounded)."""
         return self.ledger.for_device(device_id)

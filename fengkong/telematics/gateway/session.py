@@ -165,6 +165,9 @@ class Session:
         for message in decoded.messages:
             if isinstance(message, Login) and message.timezone is not None:
                 self.binding.login_timezone = message.timezone
+            if isinstance(message, Login | Authentication):
+                # commands must go out with the header the terminal speaks
+                self.binding.header_version = message.protocol_version
         inbound = None
         if decoded.messages:
             inbound = Inbound(device.tenant_id, device.device_id, self.protocol, at,
