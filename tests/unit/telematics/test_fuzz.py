@@ -1,6 +1,6 @@
 """Fuzzing: random bytes, random content in well-formed frames of every decoded type, and
 mutations of real packets never raise from a framer or a decoder. `FENGKONG_FUZZ_FRAMES`
-scales the bulk loop (default 20,000 frames per protocol; CI's long run uses 1,000,000)."""
+scales the bulk loop (default 20,000 frames per protocol; `.ci/run` sets 500,000: a million in all)."""
 
 from __future__ import annotations
 
