@@ -1,6 +1,7 @@
 """Fuzzing: random bytes, random content in well-formed frames of every decoded type, and
 mutations of real packets never raise from a framer or a decoder. `FENGKONG_FUZZ_FRAMES`
-scales the bulk loop (default 20,000 frames per protocol; `.ci/run` sets 500,000: a million in all)."""
+scales the bulk loop (default 20,000 frames per protocol; `.ci/run` sets 500,000 per
+protocol: a million in all)."""
 
 from __future__ import annotations
 
