@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from prometheus_client import CollectorRegistry, start_http_server
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -386,19 +387,22 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     configure_logging(container.settings.log_level, container.settings.log_format)
     scheduler = CobScheduler(container.uow, container.clock)
     scheduler.start()  # closes each tenant's yesterday once it is over
+    metrics = CollectorRegistry()  # /metrics shows the API's and the gateway's figures
     thread = None
     if trackers:
         settings = gateway or _gateway_settings(container.settings)
         thread = runtime.GatewayThread(lambda: runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
-            container.clock, settings, runtime.DatabaseWriter(container.uow)),
+            container.clock, settings, runtime.DatabaseWriter(container.uow),
+            registry=metrics),
             after_start=after_start,
             dispatch=lambda listening: runtime.start_dispatcher(container.uow, listening))
         listening = thread.start()
         console.print("tracker gateway: " + ", ".join(
             f"{name} on {settings.host}:{p}" for name, p in listening.ports.items()))
     try:
-        uvicorn.run(create_app(container), host=host, port=port, log_config=None,
+        uvicorn.run(create_app(container, metrics=metrics), host=host, port=port,
+                    log_config=None,
                     access_log=False)
     finally:
         if thread is not None:
@@ -410,9 +414,13 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
 def gateway(
     gt06_port: Annotated[int | None, typer.Option(help="default FENGKONG_GT06_PORT")] = None,
     jt808_port: Annotated[int | None, typer.Option(help="default FENGKONG_JT808_PORT")] = None,
+    metrics_port: Annotated[int, typer.Option(
+        help="Prometheus metrics at http://<FENGKONG_GATEWAY_HOST>:PORT/metrics; 0: none")
+    ] = 9105,
 ) -> None:
     """Run the tracker listeners only; every accepted frame goes to NATS JetStream
-    (FENGKONG_BUS_URL=nats://…) and is acknowledged once JetStream has stored it."""
+    (FENGKONG_BUS_URL=nats://…) and is acknowledged once JetStream has stored it. Queued
+    commands are sent from here, where the connections are."""
     from fengkong.core.logs import configure_logging
     from fengkong.telematics.jetstream import FramePublisher, JetStreamSink, StreamNames
 
@@ -425,9 +433,12 @@ def gateway(
     async def main() -> None:
         publisher = await FramePublisher.open(
             url, StreamNames.named(container.settings.frames_stream))
+        registry = CollectorRegistry()
         listeners = runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
-            container.clock, settings, JetStreamSink(publisher))
+            container.clock, settings, JetStreamSink(publisher), registry=registry)
+        if metrics_port:
+            start_http_server(metrics_port, addr=settings.host, registry=registry)
         await listeners.start()
         dispatcher = runtime.start_dispatcher(container.uow, listeners)
         console.print("tracker gateway: " + ", ".join(

@@ -53,7 +53,9 @@ def api_routes() -> list[tuple[str, APIRoute]]:
     return routes
 
 
-def create_app(container: Container) -> FastAPI:
+def create_app(container: Container, *, metrics: CollectorRegistry | None = None) -> FastAPI:
+    """The HTTP application; `metrics` is the registry /metrics shows (one of its own by
+    default; `fengkong serve` shares it with the tracker gateway)."""
     app = FastAPI(
         title="fengkong",
         version=__version__,
@@ -63,7 +65,7 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
-    app.state.metrics_registry = CollectorRegistry()
+    app.state.metrics_registry = metrics if metrics is not None else CollectorRegistry()
     app.add_middleware(RequestMiddleware, metrics=HttpMetrics(app.state.metrics_registry),
                        templates={id(route): path for path, route in api_routes()})
     app.include_router(ops.router)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections import OrderedDict
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 
 class GatewayMetrics:
@@ -55,5 +58,26 @@ class RejectLedger:
     def for_device(self, device_id: str) -> dict[str, int]:
         return dict(self._by_device.get(device_id, {}))
 
+    def items(self) -> list[tuple[str, dict[str, int]]]:
+        return [(device_id, dict(tally)) for device_id, tally in self._by_device.items()]
+
     def __len__(self) -> int:
         return len(self._by_device)
+
+
+class LedgerCollector(Collector):
+    """The ledger at /metrics: `fengkong_gateway_device_frames_rejected_total{device, reason}`,
+    bounded by the ledger's size (the devices rejected most recently), so a flood of bad
+    devices cannot blow up the metrics."""
+
+    def __init__(self, ledger: RejectLedger) -> None:
+        self.ledger = ledger
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("fengkong_gateway_device_frames_rejected",
+                                     "Frames rejected per registered device and reason",
+                                     labels=["device", "reason"])
+        for device_id, tally in self.ledger.items():
+            for reason, count in tally.items():
+                family.add_metric([device_id, reason], count)
+        yield family

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.telematics.gateway.connection import Connection, Wiring
-from fengkong.telematics.gateway.metrics import GatewayMetrics, RejectLedger
+from fengkong.telematics.gateway.metrics import GatewayMetrics, LedgerCollector, RejectLedger
 from fengkong.telematics.gateway.ports import (
     DeviceDirectory,
     NoStatusListener,
@@ -69,8 +69,10 @@ class Gateway:
         self.directory = directory
         self.status: StatusListener = status or NoStatusListener()
         self.clock: Clock = clock or SystemClock()
-        self.metrics = GatewayMetrics(registry if registry is not None else CollectorRegistry())
+        registry = registry if registry is not None else CollectorRegistry()
+        self.metrics = GatewayMetrics(registry)
         self.ledger = RejectLedger(ledger_size)
+        registry.register(LedgerCollector(self.ledger))
         self.wiring = Wiring(settings, sink, self.metrics, self.ledger, self.clock,
                              self._on_identified, self._on_closed)
         self.live = LiveConnections()

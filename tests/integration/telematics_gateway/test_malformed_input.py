@@ -51,6 +51,8 @@ def test_a_bad_crc_is_counted_and_dropped_and_both_connections_go_on() -> None:
             assert world.rejected("gt06", "bad_crc") == 1
             assert world.gateway.rejects_for("dev-gt06") == {"bad_crc": 1}
             assert world.gateway.rejects_for("dev-gt06-2") == {}
+            assert world.metric("fengkong_gateway_device_frames_rejected_total",
+                                device="dev-gt06", reason="bad_crc") == 1
             assert len(world.sink.messages("dev-gt06")) == 2
 
     run(scenario)

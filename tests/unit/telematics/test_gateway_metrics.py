@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from fengkong.telematics.gateway.metrics import GatewayMetrics, RejectLedger
+from fengkong.telematics.gateway.metrics import GatewayMetrics, LedgerCollector, RejectLedger
 
 
 def test_the_metrics_are_registered_in_the_registry_passed_in() -> None:
@@ -35,3 +35,18 @@ def test_the_ledger_forgets_the_device_rejected_longest_ago() -> None:
     assert len(ledger) == 2
     assert ledger.for_device("dev-2") == {}
     assert ledger.for_device("dev-1") == {"bad_crc": 1, "truncated": 1}
+
+
+def test_the_ledger_shows_at_metrics_per_device_and_reason_and_forgets_with_it() -> None:
+    registry = CollectorRegistry()
+    ledger = RejectLedger(max_devices=1)
+    registry.register(LedgerCollector(ledger))
+    ledger.add("dev-1", "bad_crc")
+    ledger.add("dev-1", "bad_crc")
+    text = generate_latest(registry).decode()
+    assert ('fengkong_gateway_device_frames_rejected_total{device="dev-1",reason="bad_crc"} 2.0'
+            in text)
+    ledger.add("dev-2", "truncated")
+    text = generate_latest(registry).decode()
+    assert 'device="dev-1"' not in text
+    assert 'device="dev-2",reason="truncated"} 1.0' in text
