@@ -30,6 +30,17 @@ DEMO_CARS = [
     ("WEST-CD", "LVVDB11B_HD000451", "川A5S772", "Chery", "Tiggo 7", "red", "109900.00"),
     ("WEST-CD", "LBV8W310_MM000077", "川A0T915", "BMW", "325Li", "grey", "349000.00"),
 ]
+# ... and a dozen more of the common makes, so that the map shows a few dozen trackers
+_PLATE_PREFIX = {"EAST-SH": "沪C", "EAST-HZ": "浙A", "WEST-CD": "川A", "WEST-CQ": "渝A"}
+_MORE = [("Toyota", "Corolla", "99800.00"), ("Honda", "Civic", "129900.00"),
+         ("BYD", "Qin Plus", "109800.00"), ("Geely", "Emgrand", "79900.00"),
+         ("Changan", "CS75", "119900.00"), ("Haval", "H6", "136000.00")]
+DEMO_CARS += [
+    (unit, f"LDC9{index:02d}2R_PA{index:06d}", f"{_PLATE_PREFIX[unit]}{index:02d}{index * 7:03d}",
+     make, model, ("white", "black", "silver")[index % 3], price)
+    for index, (unit, (make, model, price)) in enumerate(
+        zip(["EAST-SH", "EAST-HZ", "WEST-CD", "WEST-CQ"] * 3, _MORE * 2, strict=True), start=1)
+]
 
 
 # The demo's trackers are the simulator's devices of one seed, so that `fengkong demo` can
