@@ -163,6 +163,8 @@ def _ranges(uow: UnitOfWork, tenant_id: str, day: date, dialect: str, chunk: int
         _due_for_close(tenant_id, day, dialect)).subquery()
     starts = uow.session.scalars(select(numbered.c.id).where(
         (numbered.c.n - 1) % chunk == 0).order_by(numbered.c.id)).all()
+    if not starts:
+        return []
     ends: list[str | None] = [*starts[1:], None]
     return list(zip(starts, ends, strict=True))
 
