@@ -261,7 +261,12 @@ def _close_chunk(uow: UnitOfWork, tenant_id: str, day: date, first: str, last: s
         for loan_id in session.scalars(select(Loan.id).where(in_chunk, later)).all():
             replay_loan(uow, loan_id, day)
             report.replayed += 1
-    set_based = and_(in_chunk, ~later)
+        # A replayed loan is closed for `day` now, so `in_chunk` leaves it out of the
+        # statements below without probing every loan's transactions again in each of them.
+        session.flush()
+        set_based = in_chunk
+    else:
+        set_based = and_(in_chunk, ~later)
 
     before = dict(session.execute(select(Loan.id, Loan.bucket).where(
         set_based, Loan.oldest_unpaid_due_date < day)).all())
