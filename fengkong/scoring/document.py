@@ -188,7 +188,9 @@ def score(document: Mapping[str, Any] | Scorecard, inputs: Mapping[str, Any]) ->
         points[c.feature] = c.points[hit]
         if (gap := c.max_points - c.points[hit]) > 0:
             lost.append((-gap, order, c))
-    raw = card.base_score + sum(points.values())
+    raw = card.base_score
+    for value in points.values():      # summed in the order `score_table` sums, bit for bit
+        raw += value
     reasons = tuple(Reason(c.reason_code, c.feature, -gap) for gap, _, c in sorted(lost))
     return Scored(score=round(raw, 2), raw=raw, points=points, bins=bins, reasons=reasons)
 

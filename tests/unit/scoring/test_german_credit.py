@@ -96,3 +96,11 @@ def test_points_reproduce_the_models_log_odds_on_training_rows(runs: list[Traine
     np.testing.assert_allclose(log_odds_good, -run.model.log_odds_bad(fit_part.x), atol=1e-5)
     # and therefore rank the training rows exactly as the model does
     assert auc(fit_part.y, -raw) == pytest.approx(run.train.auc, abs=1e-9)
+
+
+def test_the_document_scores_every_seeds_test_part_as_the_model_does(
+        runs: list[Trained], german_credit: Sample) -> None:
+    for run in runs:
+        test_part = german_credit.take(run.test_rows)
+        raw = score_table(run.document, test_part.x).raw
+        assert auc(test_part.y, -raw) == pytest.approx(run.test.auc, abs=1e-6)
