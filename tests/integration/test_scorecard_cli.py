@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from fengkong.cli import app
 from fengkong.scoring.document import load_document, score
-from tests.german_credit import german_credit_path
+from fengkong.scoring.reference import german_credit_path
 
 
 def fengkong(*args: str) -> subprocess.CompletedProcess[str]:

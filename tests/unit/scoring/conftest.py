@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from fengkong.scoring.dataset import Sample, sample
-from tests.german_credit import german_credit_path
+from fengkong.scoring.reference import german_credit_path
 
 
 @pytest.fixture(scope="session")
