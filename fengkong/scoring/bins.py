@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,7 +50,9 @@ class Binning:
                 raise self._error("is missing and the characteristic has no missing bin")
             return self.missing
         if self.kind == "number":
-            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            # numbers.Real takes numpy's scalars too; bool is an int but no amount
+            if isinstance(value, bool | np.bool_) or not isinstance(value,
+                                                                   numbers.Real | Decimal):
                 raise self._error(f"expects a number, got {type(value).__name__}")
             return self.numeric_order[bisect.bisect_right(self.edges, float(value))]
         if not isinstance(value, str):
