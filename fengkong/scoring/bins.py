@@ -94,12 +94,15 @@ class Binning:
 
     def _category_indices(self, column: pd.Series) -> np.ndarray:
         assert self.categories is not None
+        # Look each distinct value up once: a column has far fewer values than rows.
+        codes, values = pd.factorize(column)
         unknown = -1 if self.other is None else self.other
-        mapped = column.astype(str).map(self.categories)
-        if self.other is None and mapped.isna().any():
-            bad = column[mapped.isna()].iloc[0]
+        lookup = np.array([self.categories.get(str(v), unknown) for v in values],
+                          dtype=np.int64)
+        if self.other is None and (lookup == -1).any():
+            bad = values[int(np.argmax(lookup == -1))]
             raise self._error(f"has no bin for {bad!r} and no other bin")
-        return mapped.fillna(unknown).to_numpy(dtype=np.int64)
+        return lookup[codes]
 
     def _error(self, problem: str) -> InvalidInput:
         return InvalidInput(f"characteristic {self.feature!r} {problem}",
