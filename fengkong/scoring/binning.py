@@ -102,6 +102,11 @@ def _cut_points(column: pd.Series, y: np.ndarray) -> list[float]:
         return []
     binner = _optbinning(str(column.name), "number", monotonic_trend="auto_asc_desc")
     values = column.to_numpy(dtype=float, na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return []
+    # ±inf would stop the solver; at the ends of the range they fall in the end bins anyway.
+    values = np.clip(values, finite.min(), finite.max())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         binner.fit(values, y)

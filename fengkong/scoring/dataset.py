@@ -3,6 +3,7 @@ stratified train/test split."""
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,18 +84,30 @@ def sample(frame: pd.DataFrame, target: str, bad_value: str | None = None) -> Sa
 
 def _bad_class(classes: list[Any], bad_value: str | None, target: str) -> Any:
     if bad_value is None:
-        named = [c for c in classes if str(c).strip().lower() in BAD_WORDS]
+        named = [c for c in classes if str(c).strip().lower() in BAD_WORDS or _same(c, "1")]
         if len(named) == 1:
             return named[0]
         raise InvalidInput(f"which value of {target!r} is bad? give --bad-value (one of "
                            f"{', '.join(map(repr, classes))})", code="bad_value_unknown",
                            field="bad_value")
-    for c in classes:                     # a CSV's 1 is an int; the option is a string
-        if str(c) == str(bad_value):
+    for c in classes:
+        if _same(c, bad_value):
             return c
     raise InvalidInput(f"--bad-value {bad_value!r} is not a value of {target!r} (values: "
                        f"{', '.join(map(repr, classes))})", code="bad_value_unknown",
                        field="bad_value")
+
+
+def _same(value: Any, text: str) -> bool:
+    """A CSV's 1 is an int or 1.0 a float; the option is text."""
+    if str(value) == text:
+        return True
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return float(value) == float(text)
+    except ValueError:
+        return False
 
 
 def split(data: Sample, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -75,7 +75,8 @@ def bin_all(train: Sample, on_feature: Callable[[str], None] | None = None,
         if kind == "string" and column.nunique() > ID_LIKE_SHARE * len(column):
             skipped.append(Candidate(feature, kind, 0.0, 0, False, "looks like an identifier"))
         elif column.nunique() < 2:
-            skipped.append(Candidate(feature, kind, 0.0, 1, False, "a single value"))
+            note = "a single value" if column.notna().any() else "empty"
+            skipped.append(Candidate(feature, kind, 0.0, 1, False, note))
         else:
             fitted.append(fit_characteristic(feature, column, train.y))
         if on_feature is not None:

@@ -29,6 +29,10 @@ def test_good_and_bad_or_zero_and_one_need_no_bad_value() -> None:
 def test_a_bad_value_given_as_text_matches_a_numeric_target() -> None:
     data = sample(_frame(target=[3, 7] * 100), "flag", bad_value="7")
     assert data.y.sum() == 100 and data.bad_value == 7
+    floats = _frame(target=[0.0, 1.0] * 100)
+    assert sample(floats, "flag").bad_value == 1.0
+    assert sample(floats, "flag", bad_value="0").y.sum() == 100
+    assert sample(_frame(target=[True, False] * 100), "flag").y.tolist() == [1, 0] * 100
 
 
 @pytest.mark.parametrize(("frame", "target", "bad", "code", "words"), [

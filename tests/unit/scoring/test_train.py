@@ -83,3 +83,15 @@ def test_data_without_signal_is_refused() -> None:
                           "flag": rng.choice(["good", "bad"], 600)})
     with pytest.raises(InvalidInput, match="no characteristic reaches"):
         train(sample(frame, "flag"), TrainOptions(selection=Selection(min_iv=0.5)))
+
+
+def test_infinite_and_empty_columns_do_not_stop_the_fit() -> None:
+    frame = _cases(1500, seed=2)[["x", "outcome"]]
+    frame["x"] = frame["x"].where(frame.index % 40 != 0, np.inf)   # 2.5 % +inf
+    frame["nothing"] = np.nan
+    run = train(sample(frame, "outcome"), TrainOptions(seed=2))
+    notes = {c.feature: c.note for c in run.model.candidates}
+    assert notes == {"x": "", "nothing": "empty"}
+    x = run.document["characteristics"][0]
+    assert score(run.document, {"x": np.inf}).points["x"] == x["bins"][-2]["points"]
+    assert score(run.document, {"x": -np.inf}).points["x"] == x["bins"][0]["points"]
