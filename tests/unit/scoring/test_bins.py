@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fengkong.core.errors import InvalidInput
@@ -15,6 +15,7 @@ from fengkong.scoring.bins import number_bins, parse_bins
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)
 
 
+@settings(deadline=None)   # a loaded machine must not fail a property
 @given(edges=st.lists(finite, min_size=0, max_size=8, unique=True),
        values=st.lists(st.one_of(finite, st.none(), st.integers(-10**6, 10**6)),
                        min_size=1, max_size=40),
@@ -38,6 +39,7 @@ def test_a_number_falls_in_the_one_bin_whose_bounds_hold_it(edges: list[float],
             assert lower <= value < upper
 
 
+@settings(deadline=None)   # a loaded machine must not fail a property
 @given(groups=st.lists(st.lists(st.text(max_size=3), min_size=1, max_size=3), max_size=4),
        values=st.lists(st.one_of(st.text(max_size=3), st.none()), min_size=1, max_size=30))
 def test_a_category_falls_in_its_group_or_else_other(groups: list[list[str]],

@@ -14,14 +14,14 @@ cases = st.lists(st.tuples(st.integers(0, 1), st.integers(-20, 20)), min_size=2,
                  ).filter(lambda rows: len({y for y, _ in rows}) == 2)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(cases)
 def test_auc_is_scikit_learns(rows: list[tuple[int, int]]) -> None:
     y, risk = np.array(rows).T
     assert auc(y, risk) == pytest.approx(roc_auc_score(y, risk), abs=1e-12)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(cases)
 def test_ks_is_the_widest_gap_between_the_two_distribution_functions(
         rows: list[tuple[int, int]]) -> None:

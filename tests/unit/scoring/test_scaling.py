@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fengkong.core.errors import InvalidInput
@@ -16,6 +16,7 @@ scalings = st.builds(Scaling, base_points=st.floats(-1e4, 1e4),
 log_odds = st.floats(-50, 50)
 
 
+@settings(deadline=None)   # a loaded machine must not fail a property
 @given(scalings, log_odds)
 def test_pdo_points_more_double_the_odds(scaling: Scaling, x: float) -> None:
     assert scaling.score(x + math.log(2)) - scaling.score(x) == pytest.approx(scaling.pdo)
@@ -23,12 +24,14 @@ def test_pdo_points_more_double_the_odds(scaling: Scaling, x: float) -> None:
     assert math.exp(doubled - x) == pytest.approx(2)
 
 
+@settings(deadline=None)   # a loaded machine must not fail a property
 @given(scalings)
 def test_the_base_odds_score_the_base_points(scaling: Scaling) -> None:
     assert scaling.score(math.log(scaling.base_odds)) == pytest.approx(scaling.base_points,
                                                                        abs=1e-6)
 
 
+@settings(deadline=None)   # a loaded machine must not fail a property
 @given(scalings, log_odds)
 def test_log_odds_inverts_score(scaling: Scaling, x: float) -> None:
     assert scaling.log_odds(scaling.score(x)) == pytest.approx(x, abs=1e-6)
