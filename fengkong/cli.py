@@ -22,6 +22,7 @@ from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
 from fengkong.loans.quote import Quote
+from fengkong.scoring import cli as scoring_cli
 from fengkong.telematics import runtime
 from fengkong.telematics.directory import Directory
 from fengkong.telematics.gateway.server import Gateway
@@ -43,6 +44,7 @@ app.add_typer(loan_app, name="loan")
 ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 simulator_cli.register(app)
+scoring_cli.register(app)
 
 console = Console(stderr=True)
 
