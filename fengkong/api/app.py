@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong import __version__
 from fengkong.api import (
+    alerts,
     audit,
     auth,
     ledger,
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
-           telematics.router, telematics_commands.router]
+           telematics.router, telematics_commands.router, alerts.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
