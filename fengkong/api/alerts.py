@@ -123,12 +123,13 @@ def list_alarms(
 
 
 @router.get("/alarms/stream", response_class=StreamingResponse)
-def alarm_stream(request: Request, principal: Principal = require(READ),
+def alarm_stream(request: Request, uow: UoW, principal: Principal = require(READ),
                  lasts_s: Annotated[float, Query(ge=0, le=3600, description=(
                      "seconds the stream stays open; EventSource reconnects"))] = 300,
                  ) -> StreamingResponse:
     """Server-sent events: one `alarm` event per change of an alarm the caller may see."""
     broker = stream.broker_for(get_container(request).bus)
+    uow.close()  # a stream stays open for minutes: it must not hold a transaction that long
     return StreamingResponse(stream.events(broker, principal, lasts_s),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
