@@ -61,7 +61,8 @@ DEFAULT_RULES: dict[str, Rule] = {r.type: r for r in (
     _r("riskAreaDwell", "critical", dedup_window_s=2 * HOUR),
     _r("powerCut", "critical", auto_resolve=True),
     _r("removal", "critical", dedup_window_s=6 * HOUR),
-    _r("offline", "warning", dedup_window_s=12 * HOUR, auto_resolve=True),
+    # the analyzer's: a warning, critical when the car was last seen moving
+    Rule("offline", None, dedup_window_s=12 * HOUR, auto_resolve=True),
     _r("lowBattery", "info", dedup_window_s=12 * HOUR, auto_resolve=True),
     _r("gpsAntennaCut", "critical", auto_resolve=True),
     _r("jamming", "critical", auto_resolve=True),

@@ -1,0 +1,232 @@
+"""Device-health use cases: the bus handlers that judge what trackers report, the sweep
+over silent trackers, and the `vehicle.alarm` events their findings become.
+
+Each handler runs in the publisher's thread after its commit, in a short unit of work of its
+own: one read of the device, its vehicle and its memory, one write of the memory, the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from fengkong.core.bus import Event
+from fengkong.core.clock import as_utc
+from fengkong.core.uow import UnitOfWork
+from fengkong.telematics.health import rules
+from fengkong.telematics.health.models import DeviceHealth
+from fengkong.telematics.health.rules import Finding, HealthPolicy, Memory, Observation
+from fengkong.telematics.models import Device, DeviceInstallation, DeviceState, Vehicle
+
+SWEEP_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Where a device's alarms belong: its vehicle (and loan) and the unit routing starts at."""
+
+    tenant_id: str
+    device_id: str
+    wired: bool
+    vehicle_id: str | None
+    loan_id: str | None
+    org_unit_id: str
+    registered_iccid: str | None
+
+
+def owner_of(uow: UnitOfWork, device_id: str) -> Owner | None:
+    row = uow.session.execute(
+        select(Device.tenant_id, Device.kind, Device.org_unit_id, Device.sim_iccid,
+               Vehicle.id, Vehicle.loan_id, Vehicle.org_unit_id)
+        .outerjoin(DeviceInstallation, and_(DeviceInstallation.device_id == Device.id,
+                                            DeviceInstallation.removed_at.is_(None)))
+        .outerjoin(Vehicle, Vehicle.id == DeviceInstallation.vehicle_id)
+        .where(Device.id == device_id)).first()
+    if row is None:
+        return None
+    tenant_id, kind, device_unit, iccid, vehicle_id, loan_id, vehicle_unit = row
+    return Owner(tenant_id, device_id, kind == "wired", vehicle_id, loan_id,
+                 vehicle_unit or device_unit, iccid)
+
+
+def _memory(row: DeviceHealth | None, owner: Owner) -> Memory:
+    if row is None:
+        return Memory(iccid=owner.registered_iccid)
+    return Memory(frozenset(row.active), row.judged_at, row.iccid, row.same_latitude,
+                  row.same_longitude, row.same_since, row.same_count, row.nofix_since,
+                  tuple(row.nofix_cells))
+
+
+def _keep(uow: UnitOfWork, owner: Owner, row: DeviceHealth | None, memory: Memory) -> None:
+    if row is None:
+        row = DeviceHealth(device_id=owner.device_id, tenant_id=owner.tenant_id)
+        uow.session.add(row)
+    row.active = sorted(memory.active)
+    row.judged_at, row.iccid = memory.judged_at, memory.iccid
+    row.same_latitude, row.same_longitude = memory.same_latitude, memory.same_longitude
+    row.same_since, row.same_count = memory.same_since, memory.same_count
+    row.nofix_since, row.nofix_cells = memory.nofix_since, list(memory.nofix_cells)
+    row.updated_at = uow.clock.now()
+
+
+def emit(uow: UnitOfWork, owner: Owner, findings: Iterable[Finding]) -> None:
+    """Findings as `vehicle.alarm` events (docs: /work/briefs/alarm-events.md)."""
+    for f in findings:
+        uow.emit("vehicle.alarm", owner.tenant_id, type=f.type, vehicle_id=owner.vehicle_id,
+                 device_id=owner.device_id, loan_id=owner.loan_id,
+                 org_unit_id=owner.org_unit_id, severity=f.severity,
+                 occurred_at=f.occurred_at.isoformat(), key=f.key, state=f.state,
+                 evidence=f.evidence)
+
+
+def _judge(uow: UnitOfWork, device_id: str,
+           judge: Callable[[Owner, Memory], rules.Outcome]) -> list[Finding]:
+    owner = owner_of(uow, device_id)
+    if owner is None:
+        return []
+    row = uow.session.get(DeviceHealth, device_id, with_for_update=True)
+    outcome = judge(owner, _memory(row, owner))
+    _keep(uow, owner, row, outcome.memory)
+    emit(uow, owner, outcome.findings)
+    return outcome.findings
+
+
+def _at(value: str) -> datetime:
+    return as_utc(datetime.fromisoformat(value))
+
+
+def observations_of_positions(positions: Sequence[Mapping[str, Any]]) -> list[Observation]:
+    return [Observation(_at(p["fix_time"]), True, p["id"], p["latitude"], p["longitude"],
+                        p.get("speed_kmh") or 0.0, p.get("attributes") or {})
+            for p in positions if not p.get("archived")]
+
+
+def observations_of_readings(readings: Sequence[Mapping[str, Any]]) -> list[Observation]:
+    return [Observation(_at(r["at"]), False, attributes=r) for r in readings]
+
+
+class HealthAnalyzers:
+    """The bus handlers and the sweep, sharing one policy."""
+
+    def __init__(self, new_uow: Callable[[], UnitOfWork],
+                 policy: HealthPolicy = HealthPolicy()) -> None:
+        self.new_uow, self.policy = new_uow, policy
+
+    def _reports(self, device_id: str, observations: list[Observation]) -> None:
+        if not observations:
+            return
+        with self.new_uow() as uow:
+            _judge(uow, device_id, lambda owner, memory: rules.judge_reports(
+                device_id, owner.wired, memory, observations, self.policy))
+            uow.commit()
+
+    def on_positions(self, event: Event) -> None:
+        """`position.received`: the device's new fixes of one batch."""
+        self._reports(event.payload["device_id"],
+                      observations_of_positions(event.payload["positions"]))
+
+    def on_readings(self, event: Event) -> None:
+        """`device.readings`: statuses and fixless reports."""
+        self._reports(event.payload["device_id"],
+                      observations_of_readings(event.payload["readings"]))
+
+    def on_device_alarm(self, event: Event) -> None:
+        """`device.alarm`: alarms the tracker raised itself."""
+        p = event.payload
+        position = None
+        if p.get("position_id"):
+            position = {"id": p["position_id"], "fix_time": p["at"],
+                        "latitude": p["latitude"], "longitude": p["longitude"]}
+        with self.new_uow() as uow:
+            _judge(uow, p["device_id"], lambda owner, memory: rules.judge_device_alarms(
+                p["device_id"], memory, p["alarms"], _at(p["at"]), position,
+                bool(p.get("archived")), self.policy))
+            uow.commit()
+
+    def on_status_changed(self, event: Event) -> None:
+        """`device.status_changed` to online: the end of a silence."""
+        p = event.payload
+        if p.get("status") != "online":
+            return
+        self._reports(p["device_id"], [Observation(_at(p["at"]), False)])
+
+    def sweep(self) -> int:
+        """Raise offline and removal for devices silent too long; how many were raised."""
+        with self.new_uow() as uow:
+            found = sweep_silent(uow, self.policy)
+            uow.commit()
+        return found
+
+
+def _position(state: DeviceState) -> dict[str, Any] | None:
+    if state.fix_time is None:
+        return None
+    return {"id": state.position_id, "fix_time": state.fix_time.isoformat(),
+            "latitude": state.latitude, "longitude": state.longitude,
+            "speed_kmh": state.speed_kmh}
+
+
+def sweep_silent(uow: UnitOfWork, policy: HealthPolicy) -> int:
+    """One pass over the devices silent longer than the shortest threshold."""
+    now = uow.clock.now()
+    cutoff = now - min(policy.offline_after, policy.removal_silence)
+    silent = uow.session.execute(
+        select(DeviceState, DeviceHealth.active)
+        .outerjoin(DeviceHealth, DeviceHealth.device_id == DeviceState.device_id)
+        .where(DeviceState.last_seen < cutoff).order_by(DeviceState.last_seen)
+        .limit(SWEEP_BATCH)).all()
+    raised = 0
+    for state, active in silent:
+        keys = set(active or ())
+        todo = [f for f in _silence_findings(uow, state, now, policy) if f.key not in keys]
+        if todo:
+            raised += len(_judge(uow, state.device_id, lambda owner, memory, todo=todo:
+                                 _mark(memory, todo)))
+    return raised
+
+
+def _mark(memory: Memory, findings: list[Finding]) -> rules.Outcome:
+    fresh = [f for f in findings if f.key not in memory.active]
+    return rules.Outcome(replace(memory, active=memory.active | {f.key for f in fresh}), fresh)
+
+
+def _silence_findings(uow: UnitOfWork, state: DeviceState, now: datetime,
+                      policy: HealthPolicy) -> list[Finding]:
+    assert state.last_seen is not None
+    silent = rules.Silent(state.device_id, state.last_seen, state.speed_kmh, state.acc,
+                          _position(state))
+    out = []
+    offline = rules.judge_offline(silent, now, policy)
+    if offline is not None:
+        out.append(offline)
+    partner = _wireless_partner(uow, state.device_id)
+    if partner is not None:
+        removal = rules.judge_removal(silent, partner[0], partner[1], now, policy)
+        if removal is not None:
+            out.append(removal)
+    return out
+
+
+def _wireless_partner(uow: UnitOfWork, device_id: str) -> tuple[str, datetime] | None:
+    """For a wired device on a vehicle: the most recently heard wireless device on the same
+    vehicle, and when it was heard."""
+    mine = DeviceInstallation.__table__.alias("mine")
+    other = DeviceInstallation.__table__.alias("other")
+    partner = Device.__table__.alias("partner")
+    row = uow.session.execute(
+        select(DeviceState.device_id, DeviceState.last_seen)
+        .select_from(mine)
+        .join(Device, and_(Device.id == mine.c.device_id, Device.kind == "wired"))
+        .join(other, and_(other.c.vehicle_id == mine.c.vehicle_id,
+                          other.c.device_id != mine.c.device_id,
+                          other.c.removed_at.is_(None)))
+        .join(partner, and_(partner.c.id == other.c.device_id, partner.c.kind == "wireless"))
+        .join(DeviceState, DeviceState.device_id == other.c.device_id)
+        .where(mine.c.device_id == device_id, mine.c.removed_at.is_(None),
+               DeviceState.last_seen.is_not(None))
+        .order_by(DeviceState.last_seen.desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
