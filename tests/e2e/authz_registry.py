@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from fengkong.alerts import alarm_service, channel_service
+from fengkong.telematics.health import installation_service
+from fengkong.telematics.models import DeviceInstallation
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
@@ -116,6 +118,9 @@ def build(container: Container, world: DemoWorld) -> Matrix:
         trackers = _trackers(uow, admin, rival_p, rival_unit.code)
         commands = _commands(uow, admin, rival_p, trackers, loans)
         alerts = _alerts(uow, admin, rival_p, world, rival_unit.id)
+        for where, acting in (("own", admin), ("sibling", admin), ("rival", rival_p)):
+            installation_service.start_check(uow, acting, uow.session.get(
+                DeviceInstallation, trackers[f"{where}_installation_id"]))
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
