@@ -18,5 +18,6 @@ from fengkong.telematics.health import models as telematics_health_models
 metadata = Base.metadata
 
 __all__ = ["alerts_models", "alerts_permissions", "core_models", "ledger_models",
-           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models", "telematics_command_models",
-           "telematics_health_models", "telematics_models", "telematics_permissions"]
+           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models",
+           "telematics_command_models", "telematics_health_models", "telematics_models",
+           "telematics_permissions"]

@@ -16,8 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from fengkong.alerts import alarm_service, channel_service
-from fengkong.telematics.health import installation_service
-from fengkong.telematics.models import DeviceInstallation
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
@@ -32,6 +30,8 @@ from fengkong.telematics import device_service as telematics
 from fengkong.telematics import directory
 from fengkong.telematics.command_rules import Kind
 from fengkong.telematics.command_rules import Request as CommandRequest
+from fengkong.telematics.health import installation_service
+from fengkong.telematics.models import DeviceInstallation
 from fengkong.telematics.protocols.crc import luhn
 
 PASSWORD = "fengkong-demo"

@@ -4,8 +4,6 @@ limit passes first, raising `installationFailed`; gates disbursement."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -177,19 +178,19 @@ def sweep_silent(uow: UnitOfWork, policy: HealthPolicy) -> int:
     silent = uow.session.execute(
         select(DeviceState, DeviceHealth.active)
         .outerjoin(DeviceHealth, DeviceHealth.device_id == DeviceState.device_id)
-        .where(DeviceState.last_seen < cutoff).order_by(DeviceState.last_seen)
+        .where(DeviceState.last_seen < cutoff)
+        .order_by(DeviceState.last_seen.desc())  # the newly silent first: the rest were judged
         .limit(SWEEP_BATCH)).all()
     raised = 0
     for state, active in silent:
         keys = set(active or ())
         todo = [f for f in _silence_findings(uow, state, now, policy) if f.key not in keys]
         if todo:
-            raised += len(_judge(uow, state.device_id, lambda owner, memory, todo=todo:
-                                 _mark(memory, todo)))
+            raised += len(_judge(uow, state.device_id, partial(_mark, findings=todo)))
     return raised
 
 
-def _mark(memory: Memory, findings: list[Finding]) -> rules.Outcome:
+def _mark(owner: Owner, memory: Memory, findings: list[Finding]) -> rules.Outcome:
     fresh = [f for f in findings if f.key not in memory.active]
     return rules.Outcome(replace(memory, active=memory.active | {f.key for f in fresh}), fresh)
 
@@ -229,4 +230,4 @@ def _wireless_partner(uow: UnitOfWork, device_id: str) -> tuple[str, datetime] |
         .where(mine.c.device_id == device_id, mine.c.removed_at.is_(None),
                DeviceState.last_seen.is_not(None))
         .order_by(DeviceState.last_seen.desc()).limit(1)).first()
-    return (row[0], row[1]) if row is not None else None
+    return (row[0], row[1]) if row is not None and row[1] is not None else None
