@@ -50,7 +50,7 @@ def test_a_wireless_trackers_power_reading_is_no_power_cut(car: Car, clock: Fixe
 def test_the_wired_tracker_silent_while_the_wireless_one_reports_is_removal(
         car: Car, clock: FixedClock) -> None:
     t0 = clock.now()
-    car.send(car.fix(car.wired, t0, speed=0), car.fix(car.wireless, t0))
+    car.send(car.fix(car.wired, t0, speed=0.0), car.fix(car.wireless, t0))
     clock.advance(minutes=11)
     car.send(car.status(car.wireless, clock.now()))
     assert car.analyzers.sweep() == 1

@@ -300,7 +300,10 @@ def judge_removal(wired: Silent, partner_id: str, partner_seen: datetime, now: d
     someone found and pulled the wired one."""
     if now - wired.last_seen < policy.removal_silence:
         return None
-    if now - partner_seen > policy.partner_fresh or partner_seen <= wired.last_seen:
+    # the wireless unit must have gone on reporting for the whole silence and still do so:
+    # two units that fell silent together are a car in a garage, not a removal
+    if (now - partner_seen > policy.partner_fresh
+            or partner_seen - wired.last_seen < policy.removal_silence):
         return None
     minutes = int((now - wired.last_seen).total_seconds() // 60)
     return Finding("removal", "raised", key_of("removal", wired.device_id), "critical",

@@ -57,6 +57,8 @@ def test_removal_needs_the_wireless_unit_heard_after_the_wired_one_fell_silent()
     assert rules.judge_removal(wired, "X", now - timedelta(minutes=1), now, POLICY)
     assert rules.judge_removal(wired, "X", now - timedelta(minutes=11), now, POLICY) is None
     assert rules.judge_removal(wired, "X", now, T0 + timedelta(minutes=9), POLICY) is None
+    # the wireless unit fell silent soon after the wired one: no removal
+    assert rules.judge_removal(wired, "X", T0 + timedelta(minutes=2), now, POLICY) is None
 
 
 @given(st.floats(0, 200), st.integers(0, 120))
