@@ -76,9 +76,10 @@ def wire_reactions(container: Container, *, demo: bool = False) -> Reactions:
     notifier = alerts.wire(container.bus, container.uow)
     analyzers = health.wire(container.bus, container.uow,
                             HealthPolicy.demo() if demo else HealthPolicy())
-    checks = installation_service.on_device_event(container.uow)
+    checks = installation_service.CheckWatcher(container.uow)
     for topic in ("position.received", "device.readings", "device.status_changed"):
         container.bus.subscribe(topic, checks)
+    container.bus.subscribe("installation_check.started", checks.on_check_started)
 
     def overdue_checks() -> int:
         with container.uow() as uow:

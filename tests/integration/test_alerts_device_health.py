@@ -175,3 +175,35 @@ def test_out_of_order_and_re_uploaded_history_raise_nothing(car: Car,
     car.send(car.status(car.wired, t0 - timedelta(hours=2), alarm="tampering",
                         battery_level=3))
     assert car.alarms() == []
+
+
+def test_a_sweep_in_another_process_and_the_writer_agree_on_what_is_raised(
+        car: Car, container: Container, clock: FixedClock) -> None:
+    """`fengkong worker` judges the positions, `fengkong serve` sweeps: the writer reads
+    the raised conditions again once its cache expires (here at once), so it clears the
+    offline alarm the other process raised."""
+    from fengkong.telematics.health.service import HealthAnalyzers
+
+    car.analyzers.owner_ttl_s = 0.0
+    serve = HealthAnalyzers(container.uow)
+    car.send(car.fix(car.wireless, clock.now()))
+    clock.advance(minutes=25)
+    assert serve.sweep() == 1
+    car.send(car.fix(car.wireless, clock.now(), lat=31.3))
+    assert car.alarms("offline")[0].state == "resolved"
+    clock.advance(minutes=25)
+    assert serve.sweep() == 1  # silent again: raised again
+    assert [a.state for a in car.alarms("offline")] == ["resolved", "new"]
+
+
+def test_ordinary_fixes_are_remembered_and_written_by_the_sweep(
+        car: Car, container: Container, clock: FixedClock) -> None:
+    from fengkong.telematics.health.models import DeviceHealth
+
+    car.send(car.fix(car.wireless, clock.now(), charging=True))
+    with container.uow() as uow:
+        assert uow.session.get(DeviceHealth, car.wireless) is None  # nothing worth a write
+    car.analyzers.sweep()
+    with container.uow() as uow:
+        row = uow.session.get(DeviceHealth, car.wireless)
+        assert row is not None and row.judged_at == clock.now()

@@ -21,8 +21,10 @@ from tests.integration.health_world import SHANGHAI, Car, imei, make_car
 @pytest.fixture
 def car(container: Container, world: DemoWorld, clock: FixedClock) -> Car:
     car = make_car(container, world, clock)
-    container.bus.subscribe("position.received", svc.on_device_event(container.uow))
-    container.bus.subscribe("device.status_changed", svc.on_device_event(container.uow))
+    watcher = svc.CheckWatcher(container.uow)
+    container.bus.subscribe("position.received", watcher)
+    container.bus.subscribe("device.status_changed", watcher)
+    container.bus.subscribe("installation_check.started", watcher.on_check_started)
     return car
 
 

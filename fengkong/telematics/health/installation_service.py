@@ -5,6 +5,7 @@ the time limit passes (`installationFailed`), and answering the origination ques
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,8 @@ def start_check(uow: UnitOfWork, actor: Principal | SystemActor, row: DeviceInst
                  entity_id=check.id, tenant_id=vehicle.tenant_id,
                  changes={"vehicle_id": vehicle.id, "device_id": device.id,
                           "kind": device.kind, "deadline": check.deadline.isoformat()})
+    uow.emit("installation_check.started", check.tenant_id, check_id=check.id,
+             vehicle_id=check.vehicle_id)
     judge(uow, check, policy)
     return check
 
@@ -128,21 +131,42 @@ def pending_for_device(uow: UnitOfWork, device_id: str) -> Sequence[Installation
         InstallationCheck.vehicle_id.in_(vehicles))).all()
 
 
-def on_device_event(new_uow: Callable[[], UnitOfWork],
-                    policy: CheckPolicy = CheckPolicy()) -> Callable[[Event], None]:
-    """Bus handler: a device on a vehicle with a pending check reported; judge again."""
-    def handle(event: Event) -> None:
+class CheckWatcher:
+    """Bus handler: a device on a vehicle with a pending check reported, so the check is
+    judged again. Which devices have pending checks is cached for `ttl_s` (and refreshed at
+    once when this process starts a check), so that positions of devices with nothing
+    pending, nearly all of them, cost no query."""
+
+    def __init__(self, new_uow: Callable[[], UnitOfWork], policy: CheckPolicy = CheckPolicy(),
+                 ttl_s: float = 5.0) -> None:
+        self.new_uow, self.policy, self.ttl_s = new_uow, policy, ttl_s
+        self._watched: frozenset[str] = frozenset()
+        self._until = 0.0
+
+    def _devices(self) -> frozenset[str]:
+        now = time.monotonic()
+        if now >= self._until:
+            with self.new_uow() as uow:
+                self._watched = frozenset(uow.session.scalars(
+                    select(DeviceInstallation.device_id).where(
+                        DeviceInstallation.removed_at.is_(None),
+                        DeviceInstallation.vehicle_id.in_(select(
+                            InstallationCheck.vehicle_id).where(
+                            InstallationCheck.state == "pending")))))
+            self._until = now + self.ttl_s
+        return self._watched
+
+    def on_check_started(self, event: Event) -> None:
+        self._until = 0.0
+
+    def __call__(self, event: Event) -> None:
         device_id = event.payload.get("device_id")
-        if not device_id:
+        if not device_id or device_id not in self._devices():
             return
-        with new_uow() as uow:
-            checks = pending_for_device(uow, device_id)
-            if not checks:
-                return
-            for check in checks:
-                judge(uow, check, policy)
+        with self.new_uow() as uow:
+            for check in pending_for_device(uow, device_id):
+                judge(uow, check, self.policy)
             uow.commit()
-    return handle
 
 
 def judge_overdue(uow: UnitOfWork, policy: CheckPolicy = CheckPolicy()) -> int:

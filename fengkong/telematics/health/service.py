@@ -7,6 +7,8 @@ own: one read of the device, its vehicle and its memory, one write of the memory
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -84,18 +86,6 @@ def emit(uow: UnitOfWork, owner: Owner, findings: Iterable[Finding]) -> None:
                  evidence=f.evidence)
 
 
-def _judge(uow: UnitOfWork, device_id: str,
-           judge: Callable[[Owner, Memory], rules.Outcome]) -> list[Finding]:
-    owner = owner_of(uow, device_id)
-    if owner is None:
-        return []
-    row = uow.session.get(DeviceHealth, device_id, with_for_update=True)
-    outcome = judge(owner, _memory(row, owner))
-    _keep(uow, owner, row, outcome.memory)
-    emit(uow, owner, outcome.findings)
-    return outcome.findings
-
-
 def _at(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value))
 
@@ -110,20 +100,107 @@ def observations_of_readings(readings: Sequence[Mapping[str, Any]]) -> list[Obse
     return [Observation(_at(r["at"]), False, attributes=r) for r in readings]
 
 
+Judge = Callable[[Owner, Memory], rules.Outcome]
+
+
 class HealthAnalyzers:
-    """The bus handlers and the sweep, sharing one policy."""
+    """The bus handlers and the sweep, sharing one policy and two caches: each device's
+    owner (its vehicle and unit, re-read after `owner_ttl_s`, as the gateway's directory
+    does) and its memory. A judgement that raises or clears something, or sees a new ICCID,
+    is written at once with its events; one that only moves the device's runs forward (the
+    common case: a normal fix) stays in memory and is written by the next `flush()` (each
+    sweep), so that an ordinary batch costs the database nothing here."""
 
     def __init__(self, new_uow: Callable[[], UnitOfWork],
-                 policy: HealthPolicy = HealthPolicy()) -> None:
+                 policy: HealthPolicy = HealthPolicy(), *, owner_ttl_s: float = 30.0,
+                 max_cached: int = 200_000) -> None:
         self.new_uow, self.policy = new_uow, policy
+        self.owner_ttl_s, self.max_cached = owner_ttl_s, max_cached
+        self._lock = threading.Lock()
+        self._owners: dict[str, tuple[float, Owner | None]] = {}
+        self._memory: dict[str, tuple[Owner, Memory, float]] = {}  # …, read again after
+        self._dirty: set[str] = set()
+
+    def _owner(self, device_id: str) -> Owner | None:
+        now = time.monotonic()
+        hit = self._owners.get(device_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        with self.new_uow() as uow:
+            owner = owner_of(uow, device_id)
+        if len(self._owners) > self.max_cached:
+            self._owners.clear()
+        self._owners[device_id] = (now + self.owner_ttl_s, owner)
+        return owner
+
+    def _recall(self, owner: Owner) -> Memory:
+        """The device's memory: cached, or read again once `owner_ttl_s` has passed (the
+        sweep of another process may have raised a condition meanwhile)."""
+        now = time.monotonic()
+        cached = self._memory.get(owner.device_id)
+        if cached is not None and cached[2] > now:
+            return cached[1]
+        with self.new_uow() as uow:
+            stored = _memory(uow.session.get(DeviceHealth, owner.device_id), owner)
+        if cached is not None and owner.device_id in self._dirty:
+            stored = replace(cached[1], active=stored.active)  # keep the newer runs
+        if len(self._memory) > self.max_cached:
+            self._flush_locked()
+            self._memory.clear()
+        self._memory[owner.device_id] = (owner, stored, now + self.owner_ttl_s)
+        return stored
+
+    def judge(self, device_id: str, judge: Judge, *, stored_active: bool = False
+              ) -> list[Finding]:
+        """Judge one device under the analyzers' lock; write and emit what matters.
+        `stored_active`: take the raised conditions from the database, not the cache (the
+        sweep, which may run in another process than the one judging the positions)."""
+        with self._lock:
+            owner = self._owner(device_id)
+            if owner is None:
+                return []
+            before = self._recall(owner)
+            if stored_active:
+                with self.new_uow() as uow:
+                    active = uow.session.scalar(select(DeviceHealth.active).where(
+                        DeviceHealth.device_id == device_id))
+                before = replace(before, active=frozenset(active or ()))
+            outcome = judge(owner, before)
+            self._memory[device_id] = (owner, outcome.memory, self._memory[device_id][2])
+            if (outcome.findings or outcome.memory.active != before.active
+                    or outcome.memory.iccid != before.iccid):
+                with self.new_uow() as uow:
+                    row = uow.session.get(DeviceHealth, device_id, with_for_update=True)
+                    _keep(uow, owner, row, outcome.memory)
+                    emit(uow, owner, outcome.findings)
+                    uow.commit()
+                self._dirty.discard(device_id)
+            else:
+                self._dirty.add(device_id)
+            return outcome.findings
+
+    def flush(self) -> int:
+        """Write the memories that moved without raising anything."""
+        with self._lock:
+            return self._flush_locked()
+
+    def _flush_locked(self) -> int:
+        dirty, self._dirty = self._dirty, set()
+        if not dirty:
+            return 0
+        with self.new_uow() as uow:
+            rows = {r.device_id: r for r in uow.session.scalars(
+                select(DeviceHealth).where(DeviceHealth.device_id.in_(dirty)))}
+            for device_id in dirty:
+                owner, memory, _ = self._memory[device_id]
+                _keep(uow, owner, rows.get(device_id), memory)
+            uow.commit()
+        return len(dirty)
 
     def _reports(self, device_id: str, observations: list[Observation]) -> None:
-        if not observations:
-            return
-        with self.new_uow() as uow:
-            _judge(uow, device_id, lambda owner, memory: rules.judge_reports(
+        if observations:
+            self.judge(device_id, lambda owner, memory: rules.judge_reports(
                 device_id, owner.wired, memory, observations, self.policy))
-            uow.commit()
 
     def on_positions(self, event: Event) -> None:
         """`position.received`: the device's new fixes of one batch."""
@@ -142,25 +219,25 @@ class HealthAnalyzers:
         if p.get("position_id"):
             position = {"id": p["position_id"], "fix_time": p["at"],
                         "latitude": p["latitude"], "longitude": p["longitude"]}
-        with self.new_uow() as uow:
-            _judge(uow, p["device_id"], lambda owner, memory: rules.judge_device_alarms(
-                p["device_id"], memory, p["alarms"], _at(p["at"]), position,
-                bool(p.get("archived")), self.policy))
-            uow.commit()
+        self.judge(p["device_id"], lambda owner, memory: rules.judge_device_alarms(
+            p["device_id"], memory, p["alarms"], _at(p["at"]), position,
+            bool(p.get("archived")), self.policy))
 
     def on_status_changed(self, event: Event) -> None:
         """`device.status_changed` to online: the end of a silence."""
         p = event.payload
-        if p.get("status") != "online":
-            return
-        self._reports(p["device_id"], [Observation(_at(p["at"]), False)])
+        if p.get("status") == "online":
+            self._reports(p["device_id"], [Observation(_at(p["at"]), False)])
 
     def sweep(self) -> int:
-        """Raise offline and removal for devices silent too long; how many were raised."""
+        """Raise offline and removal for devices silent too long (and write the memories
+        that moved since the last sweep); how many conditions were raised."""
+        self.flush()
         with self.new_uow() as uow:
-            found = sweep_silent(uow, self.policy)
-            uow.commit()
-        return found
+            todo = silent_findings(uow, self.policy)
+        return sum(len(self.judge(device_id, partial(_mark, findings=found),
+                                  stored_active=True))
+                   for device_id, found in todo)
 
 
 def _position(state: DeviceState) -> dict[str, Any] | None:
@@ -171,8 +248,10 @@ def _position(state: DeviceState) -> dict[str, Any] | None:
             "speed_kmh": state.speed_kmh}
 
 
-def sweep_silent(uow: UnitOfWork, policy: HealthPolicy) -> int:
-    """One pass over the devices silent longer than the shortest threshold."""
+def silent_findings(uow: UnitOfWork, policy: HealthPolicy
+                    ) -> list[tuple[str, list[Finding]]]:
+    """The devices silent longer than the shortest threshold, each with the offline and
+    removal findings it has not raised yet."""
     now = uow.clock.now()
     cutoff = now - min(policy.offline_after, policy.removal_silence)
     silent = uow.session.execute(
@@ -181,13 +260,13 @@ def sweep_silent(uow: UnitOfWork, policy: HealthPolicy) -> int:
         .where(DeviceState.last_seen < cutoff)
         .order_by(DeviceState.last_seen.desc())  # the newly silent first: the rest were judged
         .limit(SWEEP_BATCH)).all()
-    raised = 0
+    out = []
     for state, active in silent:
         keys = set(active or ())
         todo = [f for f in _silence_findings(uow, state, now, policy) if f.key not in keys]
         if todo:
-            raised += len(_judge(uow, state.device_id, partial(_mark, findings=todo)))
-    return raised
+            out.append((state.device_id, todo))
+    return out
 
 
 def _mark(owner: Owner, memory: Memory, findings: list[Finding]) -> rules.Outcome:
