@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy import text
 from rich.table import Table
 
 from benchmarks._harness import emit, progress
@@ -44,8 +45,9 @@ def _imei(n: int) -> str:
 
 def _container(url: str, data_dir: Path) -> Container:
     engine = make_engine(url)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # a reused database starts over
         metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(engine)
     settings = Settings(data_dir=data_dir, database_url=url, secret_key="bench",
                         password_hash_cost="low", demo_password="bench-password")

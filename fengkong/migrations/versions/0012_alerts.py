@@ -1,4 +1,5 @@
-"""alerts: alarm rules, alarms, history, recipients, channels, deliveries; device health and installation checks
+"""alerts: alarm rules, alarms, their history and recipients, notification channels and
+deliveries; device health memory and installation checks
 
 Revision ID: 0012
 Revises: 0008
