@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import text
 from rich.table import Table
+from sqlalchemy import text
 
 from benchmarks._harness import emit, progress
 from fengkong.bootstrap import Container, bootstrap, wire_reactions
