@@ -138,7 +138,8 @@ def deliveries_of(uow: UnitOfWork, alarm: Alarm) -> Sequence[AlarmDelivery]:
 
 def plan_deliveries(uow: UnitOfWork, alarm_id: str, event: str) -> list[str]:
     """Delivery rows for the channels of the alarm's unit and the units above it that take
-    it; ids of those to send now (quiet hours record theirs as `quiet`)."""
+    it; ids of those to send now. A channel in its quiet hours gets a `quiet` row that
+    waits for the end of them (the scheduler's tick sends it then)."""
     alarm = uow.session.get(Alarm, alarm_id)
     if alarm is None:
         return []
@@ -156,11 +157,15 @@ def plan_deliveries(uow: UnitOfWork, alarm_id: str, event: str) -> list[str]:
                                          zone or "UTC")
         if outcome is None:
             continue
+        due = now
+        if outcome == "quiet":
+            assert channel.quiet_start and channel.quiet_end
+            due = notify.quiet_until(now, zone or "UTC", channel.quiet_start,
+                                     channel.quiet_end)
         row = AlarmDelivery(id=new_id(), tenant_id=alarm.tenant_id, alarm_id=alarm.id,
                             channel_id=channel.id, event=event,
                             state="pending" if outcome == "send" else "quiet", attempts=0,
-                            next_attempt_at=now if outcome == "send" else None,
-                            created_at=now)
+                            next_attempt_at=due, created_at=now)
         uow.session.add(row)
         if outcome == "send":
             send.append(row.id)
@@ -180,7 +185,7 @@ def deliver(uow: UnitOfWork, delivery_id: str,
             senders: Mapping[str, Sender] = SENDERS) -> AlarmDelivery | None:
     """Try one pending delivery now; its outcome is recorded (sent, retry later, failed)."""
     row = uow.session.get(AlarmDelivery, delivery_id)
-    if row is None or row.state != "pending":
+    if row is None or row.state not in ("pending", "quiet"):
         return row
     channel = uow.session.get(NotificationChannel, row.channel_id)
     alarm = uow.session.get(Alarm, row.alarm_id)
@@ -205,7 +210,7 @@ def deliver_due(new_uow: Callable[[], UnitOfWork],
     """Deliveries whose (re)try time has come, each in its own short transaction."""
     with new_uow() as uow:
         due = uow.session.scalars(select(AlarmDelivery.id).where(
-            AlarmDelivery.state == "pending",
+            AlarmDelivery.state.in_(("pending", "quiet")),
             AlarmDelivery.next_attempt_at <= uow.clock.now())
             .order_by(AlarmDelivery.next_attempt_at).limit(limit)).all()
     for delivery_id in due:

@@ -45,6 +45,17 @@ def in_quiet_hours(at: datetime, zone: str, start: str | None, end: str | None) 
     return local >= begin or local < finish
 
 
+def quiet_until(at: datetime, zone: str, start: str, end: str) -> datetime:
+    """The end of the quiet period `at` falls in (the next `end` local time), in UTC."""
+    tz = ZoneInfo(zone)
+    local = at.astimezone(tz)
+    finish = parse_clock(end, "quiet_end")
+    candidate = datetime.combine(local.date(), finish, tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), finish, tz)
+    return candidate.astimezone(at.tzinfo)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelView:
     """What deciding about a channel needs to know of it."""
@@ -60,7 +71,7 @@ class ChannelView:
 def channel_outcome(channel: ChannelView, alarm_type: str, severity: str, at: datetime,
                     zone: str) -> str | None:
     """None when the channel does not take this alarm; "quiet" when it would but its quiet
-    hours hold it back; "send" otherwise."""
+    hours hold it back until they end; "send" otherwise."""
     if not channel.enabled or severity_rank(severity) < severity_rank(channel.min_severity):
         return None
     if channel.types and alarm_type not in channel.types:

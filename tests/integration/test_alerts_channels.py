@@ -180,7 +180,7 @@ def test_sms_goes_through_the_gateway_to_every_phone(container: Container, world
     assert sent == [("13800000001", "Bearer T"), ("13800000002", "Bearer T")]
 
 
-def test_quiet_hours_hold_back_all_but_critical_when_allowed(
+def test_quiet_hours_hold_back_all_but_critical_until_they_end(
         container: Container, world: DemoWorld, clock: FixedClock, receiver: Receiver) -> None:
     clock.set(datetime(2026, 1, 5, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
     wire(container)
@@ -191,6 +191,14 @@ def test_quiet_hours_hold_back_all_but_critical_when_allowed(
     states = sorted(d.state for d in deliveries(container))
     assert states == ["quiet", "sent"]
     assert len(receiver.requests) == 1
+    held = next(d for d in deliveries(container) if d.state == "quiet")
+    assert held.next_attempt_at == datetime(2026, 1, 5, 23, 0, tzinfo=UTC)  # 07:00 local
+    clock.set(datetime(2026, 1, 5, 22, 59, tzinfo=UTC))
+    assert channel_service.deliver_due(container.uow) == 0
+    clock.set(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))
+    assert channel_service.deliver_due(container.uow) == 1
+    assert sorted(d.state for d in deliveries(container)) == ["sent", "sent"]
+    assert json.loads(receiver.requests[1][2])["alarm"]["type"] == "offline"
 
 
 def test_channels_of_other_branches_hear_nothing(container: Container, world: DemoWorld,

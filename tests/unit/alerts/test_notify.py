@@ -21,6 +21,18 @@ def test_quiet_hours_run_past_midnight_in_the_tenants_zone() -> None:
     assert not notify.in_quiet_hours(late, "Asia/Shanghai", None, None)
 
 
+def test_quiet_hours_end_at_the_next_local_end_time() -> None:
+    late = datetime(2026, 1, 5, 15, 30, tzinfo=UTC)  # 23:30 Shanghai
+    assert notify.quiet_until(late, "Asia/Shanghai", "22:00", "07:00") == datetime(
+        2026, 1, 5, 23, 0, tzinfo=UTC)
+    early = datetime(2026, 1, 5, 20, 0, tzinfo=UTC)  # 04:00 Shanghai, the next day
+    assert notify.quiet_until(early, "Asia/Shanghai", "22:00", "07:00") == datetime(
+        2026, 1, 5, 23, 0, tzinfo=UTC)
+    noon = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    assert notify.quiet_until(noon, "UTC", "12:00", "13:00") == datetime(
+        2026, 1, 5, 13, 0, tzinfo=UTC)
+
+
 def test_channel_outcome_by_severity_type_and_quiet_hours() -> None:
     at = datetime(2026, 1, 5, 15, 30, tzinfo=UTC)
     channel = ChannelView("warning", [], "22:00", "07:00", True)
