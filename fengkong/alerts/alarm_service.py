@@ -24,6 +24,7 @@ from fengkong.core.clock import as_utc
 from fengkong.core.errors import InvalidInput, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
+from fengkong.org.auth_service import user_principal
 from fengkong.org.models import OrgUnit, User
 from fengkong.org.scoping import Principal, reaches_unit, scoped
 
@@ -49,8 +50,8 @@ def ingest(uow: UnitOfWork, tenant_id: str, payload: Mapping[str, Any]) -> Alarm
     last_closed = uow.session.scalar(select(Alarm.closed_at).where(
         Alarm.tenant_id == tenant_id, Alarm.key == finding.key,
         Alarm.state.in_(CLOSED_STATES)).order_by(Alarm.closed_at.desc()).limit(1))
-    decision = rules.decide(rule, finding, OpenAlarm(open_alarm.last_at) if open_alarm else None,
-                            last_closed)
+    decision = rules.decide(rule, finding, OpenAlarm(open_alarm.first_at, open_alarm.last_at)
+                            if open_alarm else None, last_closed)
     if decision.action is Action.CREATE:
         return _create(uow, tenant_id, payload, finding, decision.severity, rule)
     if open_alarm is None:
@@ -213,6 +214,9 @@ def assign(uow: UnitOfWork, principal: Principal, alarm_id: str, user_id: str,
     unit = uow.session.get(OrgUnit, user.org_unit_id) if user is not None else None
     if user is None or unit is None or not reaches_unit(principal, HANDLE, unit):
         raise InvalidInput(f"no user {user_id} you may assign to", code="unknown_reference",
+                           field="user_id")
+    if not user_principal(uow, user).can(HANDLE):
+        raise InvalidInput("that user may not handle alarms", code="cannot_handle",
                            field="user_id")
     alarm.assigned_to, alarm.assigned_at = user.id, uow.clock.now()
     return _move(uow, principal, alarm, "assigned", "assigned", note, {"assigned_to": user.id})

@@ -35,6 +35,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class OpenAlarm:
+    first_at: datetime
     last_at: datetime
 
 
@@ -55,6 +56,8 @@ def decide(rule: Rule, finding: Finding, open_alarm: OpenAlarm | None,
     if finding.state == "cleared":
         if open_alarm is None:
             return Decision(Action.SUPPRESS, severity, "nothing open")
+        if finding.occurred_at < open_alarm.first_at:
+            return Decision(Action.SUPPRESS, severity, "ended before it began: stale")
         return Decision(Action.RESOLVE if rule.auto_resolve else Action.NOTE_CLEARED, severity)
     window = timedelta(seconds=rule.dedup_window_s)
     if open_alarm is not None and finding.occurred_at - open_alarm.last_at <= window:

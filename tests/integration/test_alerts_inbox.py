@@ -113,6 +113,10 @@ def test_alarms_out_of_reach_do_not_exist_and_assignees_must_be_reachable(
         with pytest.raises(InvalidInput) as error:
             svc.assign(uow, principal_of(uow, "demo.sh"), alarm.id, world.users["demo.hz"])
         assert error.value.field == "user_id"
+        with pytest.raises(InvalidInput) as error:  # finance may not handle alarms
+            svc.assign(uow, principal_of(uow, "demo.monitor"), alarm.id,
+                       world.users["demo.finance"])
+        assert error.value.code == "cannot_handle"
         before = audit_service.count(uow.session)
     assert alarms(wired)[0].state == "new"
     with wired.uow() as uow:

@@ -43,7 +43,7 @@ def test_a_first_finding_creates_an_alarm_with_the_rules_severity() -> None:
 
 
 def test_a_repeat_within_the_dedup_window_is_merged() -> None:
-    open_alarm = OpenAlarm(T0)
+    open_alarm = OpenAlarm(T0, T0)
     assert rules.decide(RULE, finding(at=T0 + timedelta(seconds=600)), open_alarm,
                         None).action is Action.MERGE
     assert rules.decide(RULE, finding(at=T0 + timedelta(seconds=601)), open_alarm,
@@ -58,11 +58,16 @@ def test_a_repeat_soon_after_closing_is_held_back_by_the_cool_down() -> None:
 
 
 def test_clearing_resolves_only_when_the_rule_auto_resolves() -> None:
-    assert rules.decide(RULE, finding("cleared"), OpenAlarm(T0), None).action is Action.RESOLVE
+    assert rules.decide(RULE, finding("cleared"), OpenAlarm(T0, T0), None).action is Action.RESOLVE
     manual = Rule("powerCut", "critical", auto_resolve=False)
-    assert rules.decide(manual, finding("cleared"), OpenAlarm(T0),
+    assert rules.decide(manual, finding("cleared"), OpenAlarm(T0, T0),
                         None).action is Action.NOTE_CLEARED
     assert rules.decide(RULE, finding("cleared"), None, None).action is Action.SUPPRESS
+
+
+def test_a_clearing_from_before_the_alarm_began_is_stale() -> None:
+    earlier = finding("cleared", at=T0 - timedelta(seconds=1))
+    assert rules.decide(RULE, earlier, OpenAlarm(T0, T0), None).action is Action.SUPPRESS
 
 
 def test_a_disabled_type_raises_nothing() -> None:
