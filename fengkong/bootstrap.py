@@ -54,3 +54,39 @@ def bootstrap(
         clock=clock or SystemClock(),
         hasher=make_hasher(settings.password_hash_cost),
     )
+
+
+@dataclass
+class Reactions:
+    """The handlers that react to domain events (alarms, device health, installation checks)
+    and the periodic ticks that go with them."""
+
+    ticks: list[Any]
+    close: Any
+
+
+def wire_reactions(container: Container, *, demo: bool = False) -> Reactions:
+    """Subscribe the alerts context and the device-health analyzers to the container's bus
+    (in every process that publishes positions or serves the API)."""
+    from fengkong.alerts import wiring as alerts
+    from fengkong.telematics.health import installation_service
+    from fengkong.telematics.health import wiring as health
+    from fengkong.telematics.health.rules import HealthPolicy
+
+    notifier = alerts.wire(container.bus, container.uow)
+    analyzers = health.wire(container.bus, container.uow,
+                            HealthPolicy.demo() if demo else HealthPolicy())
+    checks = installation_service.CheckWatcher(container.uow)
+    for topic in ("position.received", "device.readings", "device.status_changed"):
+        container.bus.subscribe(topic, checks)
+    container.bus.subscribe("installation_check.started", checks.on_check_started)
+
+    def overdue_checks() -> int:
+        with container.uow() as uow:
+            judged = installation_service.judge_overdue(uow)
+            uow.commit()
+        return judged
+
+    ticks = [lambda: alerts.alerts_tick(container.uow, container.clock), analyzers.sweep,
+             overdue_checks]
+    return Reactions(ticks=ticks, close=notifier.close)

@@ -379,10 +379,12 @@ def _gateway_settings(settings: Settings, gt06_port: int | None = None,
 
 def _run(container: Container, host: str, port: int, *, trackers: bool = True,
          gateway: GatewaySettings | None = None,
-         after_start: Callable[[Gateway], object] | None = None) -> None:
+         after_start: Callable[[Gateway], object] | None = None, demo: bool = False) -> None:
     import uvicorn
 
+    from fengkong.alerts.wiring import AlarmScheduler
     from fengkong.api.app import create_app
+    from fengkong.bootstrap import wire_reactions
     from fengkong.core.logs import configure_logging
     from fengkong.loans.cob_schedule import CobScheduler
 
@@ -390,6 +392,9 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     scheduler = CobScheduler(container.uow, container.clock)
     scheduler.start()  # closes each tenant's yesterday once it is over
     metrics = CollectorRegistry()  # /metrics shows the API's and the gateway's figures
+    reactions = wire_reactions(container, demo=demo)
+    alarm_scheduler = AlarmScheduler(reactions.ticks)
+    alarm_scheduler.start()  # escalations, delivery retries, silent trackers
     thread = None
     if trackers:
         settings = gateway or _gateway_settings(container.settings)
@@ -410,6 +415,8 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
         if thread is not None:
             thread.stop()
         scheduler.stop()
+        alarm_scheduler.stop()
+        reactions.close()
 
 
 @app.command()
@@ -475,6 +482,9 @@ def worker(
         consumer = await FrameConsumer.open(
             url, StreamNames.named(container.settings.frames_stream), batch=batch)
         console.print(f"position worker: frames from {url}")
+        from fengkong.bootstrap import wire_reactions
+
+        wire_reactions(container)  # the worker publishes positions: it runs the analyzers
         try:
             await runtime.run_worker(consumer, runtime.DatabaseWriter(container.uow),
                                      asyncio.Event())
@@ -520,7 +530,7 @@ def demo(
     _print_demo(port, container.settings, world)
     gateway = _gateway_settings(settings, gt06_port, jt808_port, host="127.0.0.1")
     _run(container, "127.0.0.1", port, gateway=gateway,
-         after_start=_drive_demo_cars if simulate else None)
+         after_start=_drive_demo_cars if simulate else None, demo=True)
 
 
 def _drive_demo_cars(listening: Gateway) -> object:

@@ -1,6 +1,8 @@
 """Every context's tables and permissions, imported so that `Base.metadata` and the
 permission catalogue are complete (migrations, role sync, tests)."""
 
+from fengkong.alerts import models as alerts_models
+from fengkong.alerts import permissions as alerts_permissions
 from fengkong.core import models as core_models
 from fengkong.core.db import Base
 from fengkong.ledger import models as ledger_models
@@ -11,9 +13,11 @@ from fengkong.org import models as org_models
 from fengkong.telematics import command_models as telematics_command_models
 from fengkong.telematics import models as telematics_models
 from fengkong.telematics import permissions as telematics_permissions
+from fengkong.telematics.health import models as telematics_health_models
 
 metadata = Base.metadata
 
-__all__ = ["core_models", "ledger_models", "ledger_permissions", "loans_models",
-           "loans_permissions", "metadata", "org_models", "telematics_command_models",
-           "telematics_models", "telematics_permissions"]
+__all__ = ["alerts_models", "alerts_permissions", "core_models", "ledger_models",
+           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models",
+           "telematics_command_models", "telematics_health_models", "telematics_models",
+           "telematics_permissions"]

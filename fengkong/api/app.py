@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fengkong import __version__
 from fengkong.api import (
+    alerts,
     audit,
     auth,
+    installation_checks,
     ledger,
     loan_accounts,
     loans,
@@ -41,7 +43,8 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
-           telematics.router, telematics_commands.router]
+           telematics.router, telematics_commands.router, alerts.router,
+           installation_checks.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

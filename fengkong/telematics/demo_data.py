@@ -19,6 +19,7 @@ from fengkong.org.auth_service import user_principal
 from fengkong.org.models import User
 from fengkong.telematics import device_service
 from fengkong.telematics.simulator import Fleet, FleetConfig, identifiers
+from fengkong.telematics.simulator.faults import Fault
 from fengkong.telematics.vin import with_check_digit
 
 # (unit, VIN without its check digit, plate, make, model, colour, price)
@@ -57,13 +58,22 @@ DEMO_DEVICES = [
 ]
 
 
-def demo_fleets(ports: Mapping[str, int], misbehaving: float = 0.2) -> list[Fleet]:
+# Faults of the demo's misbehaving trackers, in turn, per protocol: the same cars misbehave
+# in both fleets, so the orders differ to give one car a pulled wired unit while its
+# wireless one reports on battery (removal), one a cut supply (power cut) and one a long
+# silence (offline), all within the first minutes.
+DEMO_FAULTS = {"gt06": (Fault.REMOVAL, Fault.POWER_CUT, Fault.LONG_OFFLINE),
+               "jt808": (Fault.POWER_CUT, Fault.LONG_OFFLINE, Fault.REMOVAL)}
+
+
+def demo_fleets(ports: Mapping[str, int], misbehaving: float = 4 / 7) -> list[Fleet]:
     """Simulated trackers for the demo cars, plus one unregistered device per protocol (it
     shows up among the pending devices), half the cars driving from the start."""
     return [Fleet(FleetConfig(devices=len(DEMO_CARS) + 1, protocol=protocol,
                               host="127.0.0.1", port=ports[protocol], seed=DEMO_SEED,
                               id_prefix=prefix, driving_at_start=0.5,
-                              misbehaving=misbehaving))
+                              misbehaving=misbehaving, faults=DEMO_FAULTS[protocol],
+                              fault_window=timedelta(minutes=2)))
             for protocol, prefix in (("gt06", GT06_PREFIX), ("jt808", JT808_PREFIX))
             if protocol in ports]
 

@@ -21,7 +21,9 @@ Rules, stated once:
 - Events, published after the caller commits: `position.received` once per device and batch,
   carrying that batch's new positions of the device in arrival order (one event per fix would
   cost more than the insert); `device.alarm` once per report carrying alarms; and
-  `device.status_changed` when a device that was not online reports.
+  `device.status_changed` when a device that was not online reports; `device.readings` once
+  per device and batch with the health readings (power, battery, SIM, serving cell) of its
+  reports that stored no fix (statuses, fixes dropped as invalid).
 
 On PostgreSQL `positions` is partitioned by month on `fix_time`; the monthly partitions live
 in the schema `telematics_parts` and are created on demand before a batch needs them (in a
@@ -317,6 +319,7 @@ def _live_state(device_id: str, device: _Device, items: list[tuple[int, Report]]
                  updated_at=now, last_seen=max(r.received_at for _, r in items))
     newest = device.live.fix_time if device.live else None
     fresh: list[dict[str, Any]] = []
+    readings: list[dict[str, Any]] = []
     notices: list[Notice] = []
     for index, report in items:
         row = plan.row_of_report.get(index)
@@ -327,6 +330,9 @@ def _live_state(device_id: str, device: _Device, items: list[tuple[int, Report]]
             continue  # a jump, a repeat, a fix from the future: none of it is believed
         if row is None:
             _take_readings(state, report.message.attributes, _reported_at(report))
+            reading = _reading(report)
+            if reading is not None:
+                readings.append(reading)
         else:
             fresh.append(row)
             if newest is None or row["fix_time"] > newest:
@@ -340,11 +346,32 @@ def _live_state(device_id: str, device: _Device, items: list[tuple[int, Report]]
         notices.insert(0, Notice("position.received", device.tenant_id, {
             "device_id": device_id, "vehicle_id": device.vehicle_id,
             "positions": [_position_payload(row) for row in fresh]}))
+    if readings:
+        notices.append(Notice("device.readings", device.tenant_id, {
+            "device_id": device_id, "vehicle_id": device.vehicle_id, "readings": readings}))
     if device.status != ONLINE:
         notices.append(Notice("device.status_changed", device.tenant_id, {
             "device_id": device_id, "status": ONLINE, "previous": device.status,
             "at": state["last_seen"].isoformat()}))
     return state, notices
+
+
+# Readings of reports without a stored fix that the device-health analyzers judge.
+_HEALTH_KEYS = (key.CHARGING, key.BATTERY_LEVEL, key.ICCID, key.MCC, key.MNC, key.LAC,
+                key.CID, key.IGNITION)
+
+
+def _reading(report: Report) -> dict[str, Any] | None:
+    """A status, or a fix dropped as invalid, as `device.readings` carries it (history and
+    reports with nothing the analyzers use are left out)."""
+    attributes = report.message.attributes
+    if attributes.get(key.ARCHIVED):
+        return None
+    kept = {k: attributes[k] for k in _HEALTH_KEYS
+            if isinstance(attributes.get(k), bool | int | float | str)}
+    if not kept:
+        return None
+    return {"at": _reported_at(report).isoformat(), **kept}
 
 
 def _reported_at(report: Report) -> datetime:

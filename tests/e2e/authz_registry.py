@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fengkong.alerts import alarm_service, channel_service
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.demo import DemoWorld, principal_of
@@ -29,6 +30,8 @@ from fengkong.telematics import device_service as telematics
 from fengkong.telematics import directory
 from fengkong.telematics.command_rules import Kind
 from fengkong.telematics.command_rules import Request as CommandRequest
+from fengkong.telematics.health import installation_service
+from fengkong.telematics.models import DeviceInstallation
 from fengkong.telematics.protocols.crc import luhn
 
 PASSWORD = "fengkong-demo"
@@ -39,6 +42,7 @@ OBJECT_KINDS = {
     "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
     "product_id", "account_code", "entry_id",
     "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
+    "alarm_id", "channel_id",
 }
 
 
@@ -113,6 +117,10 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                        rival_unit.id)
         trackers = _trackers(uow, admin, rival_p, rival_unit.code)
         commands = _commands(uow, admin, rival_p, trackers, loans)
+        alerts = _alerts(uow, admin, rival_p, world, rival_unit.id)
+        for where, acting in (("own", admin), ("sibling", admin), ("rival", rival_p)):
+            installation_service.start_check(uow, acting, uow.session.get(
+                DeviceInstallation, trackers[f"{where}_installation_id"]))
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -129,6 +137,8 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                              trackers[f"rival_{kind}"])
                for kind in ("device_id", "vehicle_id", "installation_id", "identifier")},
             "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
+            **{kind: Objects(alerts[f"own_{kind}"], alerts[f"sibling_{kind}"],
+                             alerts[f"rival_{kind}"]) for kind in ("alarm_id", "channel_id")},
         }
         return Matrix(world, rival_root.id, objects, {**loans, **trackers})
 
@@ -212,6 +222,27 @@ def _commands(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
                                              where).id}
 
 
+def _alerts(uow: Any, admin: Any, rival: Any, world: DemoWorld,
+            rival_unit: str) -> dict[str, str]:
+    """An open alarm and a webhook channel in EAST-SH, in a sibling branch, in the rival."""
+    out: dict[str, str] = {}
+    places = (("own", admin, world.tenant_id, world.units["EAST-SH"]),
+              ("sibling", admin, world.tenant_id, world.units["WEST-CD"]),
+              ("rival", rival, rival.tenant_id, rival_unit))
+    for where, acting, tenant_id, unit in places:
+        alarm = alarm_service.ingest(uow, tenant_id, {
+            "type": "powerCut", "severity": "critical", "key": f"powerCut:{where}",
+            "occurred_at": "2026-01-05T00:30:00+00:00", "org_unit_id": unit,
+            "vehicle_id": None, "device_id": None, "state": "raised",
+            "evidence": {"text": "matrix"}})
+        assert alarm is not None
+        channel = channel_service.create_channel(
+            uow, acting, org_unit_id=unit, kind="webhook", name=f"{where} hook",
+            config={"url": "http://127.0.0.1:9/hook", "secret": "s"})
+        out |= {f"{where}_alarm_id": alarm.id, f"{where}_channel_id": channel.id}
+    return out
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
@@ -226,6 +257,7 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/loans/{loan_id}/settlement-quote"): {"on": TODAY},
     ("GET", "/api/v1/devices/{device_id}/positions"): TRACK,
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
+    ("GET", "/api/v1/alarms/stream"): {"lasts_s": "0"},
 }
 
 
@@ -317,6 +349,22 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/commands/{command_id}/approve"): lambda m: None,
     ("POST", "/api/v1/commands/{command_id}/reject"): lambda m: {"reason": "not yet"},
     ("POST", "/api/v1/commands/{command_id}/cancel"): lambda m: None,
+
+    ("POST", "/api/v1/alarms/{alarm_id}/acknowledge"): lambda m: {"note": "seen"},
+    ("POST", "/api/v1/alarms/{alarm_id}/assign"): lambda m: {
+        "user_id": m.world.users["demo.field"], "note": "go and look"},
+    ("POST", "/api/v1/alarms/{alarm_id}/resolve"): lambda m: {"note": "power restored"},
+    ("POST", "/api/v1/alarms/{alarm_id}/false-alarm"): lambda m: {"note": "garage work"},
+    ("POST", "/api/v1/alarms/{alarm_id}/notes"): lambda m: {"text": "called the borrower"},
+    ("PATCH", "/api/v1/alarm-rules"): lambda m: {"rules": [
+        {"type": "lowBattery", "severity": "warning"}]},
+    ("POST", "/api/v1/notification-channels"): lambda m: {
+        "org_unit_id": m.world.units["EAST-SH"], "kind": "wecom", "name": "Shanghai group",
+        "config": {"url": "http://127.0.0.1:9/cgi-bin/webhook/send?key=k"}},
+    ("PATCH", "/api/v1/notification-channels/{channel_id}"): lambda m: {
+        "quiet_start": "22:00", "quiet_end": "07:00"},
+    ("POST", "/api/v1/vehicles/{vehicle_id}/devices"): lambda m: {
+        "device_id": m.extra["spare_device_id"], "wired": True},
 }
 
 # POST routes that compute without storing anything (no audit record expected).

@@ -1,0 +1,1 @@
+"""The alerts context: alarm rules, alarms and the inbox, escalation and notifications."""
