@@ -1,0 +1,263 @@
+"""A strategy compiled for evaluation, and the evaluation itself: inputs in, a decision with
+its full trace out. Pure: no database, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fengkong.decision import scorecard as sc
+from fengkong.decision.expr_compile import Compiled, EvaluationError, truth
+from fengkong.decision.tables import Table
+
+DECISIONS = ("approve", "refer", "decline")
+SEVERITY = {"approve": 0, "refer": 1, "decline": 2}
+STAGES = ("application", "account_management", "collections")
+INPUT_TYPES = ("number", "string", "boolean", "date", "list")
+
+
+class DecisionError(ValueError):
+    """Evaluation failed; `where` names the part of the strategy (rule, table, node)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_set: str
+    id: str
+    condition: Compiled
+    action: str  # decline | refer | flag
+    reason_code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Leaf:
+    id: str
+    actions: dict[str, Any]
+    compute: tuple[tuple[str, Compiled], ...]
+
+
+@dataclass(frozen=True)
+class Split:
+    id: str
+    branches: tuple[tuple[Compiled, Node], ...]
+    otherwise: Node
+
+
+Node = Leaf | Split
+
+
+@dataclass(frozen=True)
+class Arm:
+    name: str
+    low: int
+    high: int  # inclusive
+
+
+@dataclass(frozen=True)
+class Step:
+    """One producer of variables, run in dependency order."""
+
+    kind: str  # derived | scorecard | table
+    name: str
+    expression: Compiled | None = None
+    card: sc.Scorecard | None = None
+    table: Table | None = None
+
+
+@dataclass
+class Strategy:
+    name: str
+    stage: str
+    product: str
+    inputs: dict[str, InputSpec]
+    steps: list[Step]
+    rules: list[Rule]
+    tree: Node | None
+    outputs: dict[str, tuple[str, Compiled | None]]  # name -> (type, value expression)
+    arms: list[Arm]
+    primary_score: str | None
+    max_reason_codes: int = 4
+    document: dict[str, Any] = field(default_factory=dict)
+
+    def arm_for(self, number: int) -> str:
+        for arm in self.arms:
+            if arm.low <= number <= arm.high:
+                return arm.name
+        return "champion"
+
+
+@dataclass
+class Outcome:
+    decision: str
+    reason_codes: list[str]
+    score: float | None
+    outputs: dict[str, Any]
+    arm: str
+    trace: dict[str, Any]
+
+
+def coerce_inputs(strategy: Strategy, raw: Mapping[str, Any]) -> tuple[dict[str, Any],
+                                                                      list[tuple[str, str, str]]]:
+    """Typed inputs, and the (field, code, message) of every bad one."""
+    values: dict[str, Any] = {}
+    bad: list[tuple[str, str, str]] = []
+    for key in raw:
+        if key not in strategy.inputs:
+            bad.append((key, "unknown_field", f"the strategy has no input {key}"))
+    for name, spec in strategy.inputs.items():
+        value = raw.get(name)
+        if value is None:
+            if spec.required:
+                bad.append((name, "required", f"{name} is required"))
+            values[name] = None
+            continue
+        try:
+            values[name] = _coerce(spec.type, value)
+        except (TypeError, ValueError):
+            bad.append((name, "wrong_type", f"{name} is a {spec.type}"))
+    return values, bad
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    if kind == "number":
+        if type(value) not in (int, float):
+            raise TypeError
+        return value
+    if kind == "string":
+        if type(value) is not str:
+            raise TypeError
+        return value
+    if kind == "boolean":
+        if type(value) is not bool:
+            raise TypeError
+        return value
+    if kind == "date":
+        if type(value) is date:
+            return value
+        if type(value) is not str:
+            raise TypeError
+        return date.fromisoformat(value)
+    if type(value) is not list:
+        raise TypeError
+    return value
+
+
+def evaluate(strategy: Strategy, inputs: Mapping[str, Any], random_number: int) -> Outcome:
+    """Evaluate typed `inputs` (see `coerce_inputs`) for a subject holding `random_number`."""
+    arm = strategy.arm_for(random_number)
+    env: dict[str, Any] = dict(inputs)
+    env["arm"] = arm
+    env["random_number"] = random_number
+    env["product"] = strategy.product
+    derived: dict[str, Any] = {}
+    tables: list[dict[str, Any]] = []
+    cards: list[dict[str, Any]] = []
+    score: float | None = None
+    score_reasons: list[str] = []
+    for step in strategy.steps:
+        if step.kind == "derived":
+            env[step.name] = derived[step.name] = _run(step.expression, env,  # type: ignore[arg-type]
+                                                       f"derived {step.name}")
+        elif step.kind == "scorecard":
+            try:
+                result = sc.evaluate(step.card, env)  # type: ignore[arg-type]
+            except sc.ScoringError as exc:
+                raise DecisionError(f"scorecard {step.name}", str(exc)) from None
+            env[step.name] = result.score
+            cards.append({"variable": step.name, "score": result.score,
+                          "points": result.points, "reason_codes": result.reason_codes})
+            if step.name == strategy.primary_score:
+                score, score_reasons = result.score, result.reason_codes
+        else:
+            table = step.table
+            try:
+                produced, rows = table.evaluate(env)  # type: ignore[union-attr]
+            except EvaluationError as exc:
+                raise DecisionError(f"table {step.name}", str(exc)) from None
+            env.update(produced)
+            tables.append({"table": step.name, "rows": rows, "outputs": dict(produced)})
+    hits = []
+    worst = 0
+    for rule in strategy.rules:
+        if _run(rule.condition, env, f"rule {rule.id}") is True:
+            hits.append({"rule_set": rule.rule_set, "id": rule.id, "action": rule.action,
+                         "reason_code": rule.reason_code, "text": rule.text})
+            worst = max(worst, SEVERITY.get(rule.action, 0))
+    path: list[str] = []
+    actions: dict[str, Any] = {}
+    if strategy.tree is not None:
+        actions = _walk(strategy.tree, env, path)
+    outputs = _outputs(strategy, env, actions)
+    chosen = outputs.get("decision") or "approve"
+    if chosen not in SEVERITY:
+        raise DecisionError("outputs.decision", f"decision {chosen!r} is not one of "
+                            f"{', '.join(DECISIONS)}")
+    decision = DECISIONS[max(worst, SEVERITY[chosen])]
+    outputs["decision"] = decision
+    rule_codes = [h["reason_code"] for h in sorted(
+        hits, key=lambda h: -SEVERITY.get(h["action"], 0)) if h["reason_code"]]
+    reasons = list(dict.fromkeys(rule_codes + score_reasons[:strategy.max_reason_codes]))
+    trace = {"arm": arm, "random_number": random_number, "derived": derived,
+             "scorecards": cards, "tables": tables, "rule_hits": hits, "path": path}
+    return Outcome(decision, reasons, score, outputs, arm, trace)
+
+
+def _run(expression: Compiled, env: Mapping[str, Any], where: str) -> Any:
+    try:
+        return expression.fn(env)
+    except EvaluationError as exc:
+        raise DecisionError(where, f"{exc} in {expression.source!r}") from None
+
+
+def _walk(node: Node, env: dict[str, Any], path: list[str]) -> dict[str, Any]:
+    while isinstance(node, Split):
+        path.append(node.id)
+        for condition, child in node.branches:
+            value = _run(condition, env, f"tree node {node.id}")
+            try:
+                hit = truth(value, 0)
+            except EvaluationError:
+                raise DecisionError(f"tree node {node.id}", "a branch condition is not "
+                                    f"true or false: {condition.source!r}") from None
+            if hit:
+                node = child
+                break
+        else:
+            node = node.otherwise
+    path.append(node.id)
+    actions = dict(node.actions)
+    for name, expression in node.compute:
+        actions[name] = _run(expression, env, f"tree leaf {node.id}.{name}")
+    return actions
+
+
+def _outputs(strategy: Strategy, env: dict[str, Any],
+             actions: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, (_kind, expression) in strategy.outputs.items():
+        if name in actions:
+            out[name] = actions[name]
+        elif expression is not None:
+            out[name] = _run(expression, {**env, **actions}, f"output {name}")
+        else:
+            out[name] = env.get(name)
+        if type(out[name]) is date:
+            out[name] = out[name].isoformat()
+    for name, value in actions.items():
+        out.setdefault(name, value)
+    return out
