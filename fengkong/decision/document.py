@@ -271,7 +271,8 @@ class _Reader:
         return Table(name, policy, tuple(columns), tuple(outputs), tuple(rows))
 
     def _columns(self, doc: Any, path: str) -> tuple[list[Compiled], list[str]]:
-        columns, kinds = [], []
+        columns: list[Compiled] = []
+        kinds: list[str] = []
         if not isinstance(doc, list) or not doc:
             self.p.add(path, "required", "inputs lists the columns' expressions")
             return columns, kinds

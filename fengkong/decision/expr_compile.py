@@ -236,13 +236,8 @@ class _Compiler:
         if name not in self.variables:
             raise ExpressionError(f"unknown name {name!r}", node.pos, "unknown_name")
         self.read.add(name)
-        get = operator.itemgetter(name)
-
         def var(env: Env) -> Any:
-            try:
-                return get(env)
-            except KeyError:
-                return None
+            return env.get(name)
         return var, self.variables[name]
 
     def _neg(self, node: Node) -> tuple[Fn, str]:
@@ -311,6 +306,8 @@ class _Compiler:
         op = _CMP_OPS[symbol]
         if right_node.kind == "const" and _is_num(right_node.value):
             c = right_node.value
+            if left_node.kind == "var":
+                return self._cmp_var_const(left_node.op, op, c, pos), "boolean"
 
             def cmp_const(env: Env) -> Any:
                 a = left(env)
@@ -330,6 +327,18 @@ class _Compiler:
                 raise EvaluationError(f"cannot compare a {_kind(a)} with a {_kind(b)}", pos)
             return op(a, b)
         return cmp, "boolean"
+
+    @staticmethod
+    def _cmp_var_const(name: str, op: Callable[[Any, Any], Any], c: Any, pos: int) -> Fn:
+        # The commonest rule shape (`age < 18`) in one call: no closure for the variable.
+        def cmp_var(env: Env) -> Any:
+            a = env.get(name)
+            if a is None:
+                return None
+            if type(a) in _NUM:
+                return op(a, c)
+            raise EvaluationError(f"cannot compare a {_kind(a)} with a number", pos)
+        return cmp_var
 
     def _logic(self, node: Node, stop: bool) -> tuple[Fn, str]:
         parts = [self.compile(a)[0] for a in node.args]

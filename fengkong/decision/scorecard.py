@@ -78,11 +78,15 @@ def evaluate(card: Scorecard, env: Mapping[str, Any]) -> ScoreResult:
     lost: list[tuple[float, int, str]] = []
     for order, ch in enumerate(card.characteristics):
         value = env.get(ch.feature)
-        index, pts = ch.points(value)
+        if ch.numeric and type(value) in _NUM:
+            k = bisect.bisect_right(ch.uppers, value)  # type: ignore[type-var]
+            index, pts = ch.numeric_index[k], ch.numeric_points[k]
+        else:
+            index, pts = ch.points(value)
         total += pts
         gap = ch.best - pts
         points.append({"feature": ch.feature, "value": value, "bin": index, "points": pts,
-                       "lost": round(gap, 2)})
+                       "lost": gap})
         if gap > 0:
             lost.append((-gap, order, ch.reason_code))
     lost.sort()

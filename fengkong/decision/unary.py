@@ -36,7 +36,7 @@ class Cell:
 def parse_cell(raw: object) -> Cell:
     if raw is None:
         return Cell("", None, (), ())
-    if isinstance(raw, bool) or isinstance(raw, _NUM):
+    if isinstance(raw, bool | int | float):
         raw = _literal_text(raw)
     if not isinstance(raw, str):
         raise CellError("a cell is text")
