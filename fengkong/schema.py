@@ -3,6 +3,8 @@ permission catalogue are complete (migrations, role sync, tests)."""
 
 from fengkong.core import models as core_models
 from fengkong.core.db import Base
+from fengkong.decision import models as decision_models
+from fengkong.decision import permissions as decision_permissions
 from fengkong.ledger import models as ledger_models
 from fengkong.ledger import permissions as ledger_permissions
 from fengkong.loans import models as loans_models
@@ -14,6 +16,6 @@ from fengkong.telematics import permissions as telematics_permissions
 
 metadata = Base.metadata
 
-__all__ = ["core_models", "ledger_models", "ledger_permissions", "loans_models",
-           "loans_permissions", "metadata", "org_models", "telematics_command_models",
+__all__ = ["core_models", "decision_models", "decision_permissions", "ledger_models",
+           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models", "telematics_command_models",
            "telematics_models", "telematics_permissions"]

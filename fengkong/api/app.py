@@ -16,11 +16,13 @@ from fengkong import __version__
 from fengkong.api import (
     audit,
     auth,
+    decisions,
     ledger,
     loan_accounts,
     loans,
     ops,
     org,
+    strategies,
     telematics,
     telematics_commands,
 )
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
-           telematics.router, telematics_commands.router]
+           telematics.router, telematics_commands.router, strategies.router, decisions.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
