@@ -17,6 +17,7 @@ from typing import Any
 
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
+from fengkong.decision import decision_service, strategy_service
 from fengkong.demo import DemoWorld, principal_of
 from fengkong.ledger import service as ledger_service
 from fengkong.ledger.posting import Line
@@ -30,6 +31,8 @@ from fengkong.telematics import directory
 from fengkong.telematics.command_rules import Kind
 from fengkong.telematics.command_rules import Request as CommandRequest
 from fengkong.telematics.protocols.crc import luhn
+from tests.unit.decision.samples import GOOD_APPLICANT
+from tests.unit.decision.samples import strategy as sample_strategy
 
 PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
@@ -39,6 +42,7 @@ OBJECT_KINDS = {
     "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
     "product_id", "account_code", "entry_id",
     "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
+    "strategy_id", "version_id", "decision_id", "stage",
 }
 
 
@@ -113,6 +117,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                        rival_unit.id)
         trackers = _trackers(uow, admin, rival_p, rival_unit.code)
         commands = _commands(uow, admin, rival_p, trackers, loans)
+        strategies = _strategies(container, uow, admin, rival_p, rival.id, rival_unit.id, world)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -129,8 +134,15 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                              trackers[f"rival_{kind}"])
                for kind in ("device_id", "vehicle_id", "installation_id", "identifier")},
             "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
+            "strategy_id": Objects(strategies["own_strategy"], None,
+                                   strategies["rival_strategy"]),
+            "version_id": Objects(strategies["active"], None, strategies["rival_version"]),
+            "decision_id": Objects(strategies["own_decision"], strategies["sibling_decision"],
+                                   strategies["rival_decision"]),
+            # Stages are not owned: another tenant's "object" is a stage that does not exist.
+            "stage": Objects("application", None, "no_such_stage"),
         }
-        return Matrix(world, rival_root.id, objects, {**loans, **trackers})
+        return Matrix(world, rival_root.id, objects, {**loans, **trackers, **strategies})
 
 
 TODAY = "2026-01-05"  # the business date in Shanghai at the test clock's instant
@@ -212,12 +224,63 @@ def _commands(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
                                              where).id}
 
 
+def matrix_strategy() -> dict[str, Any]:
+    doc = sample_strategy()
+    doc["product"] = "M-PROD"
+    return doc
+
+
+def _strategies(container: Any, uow: Any, admin: Any, rival: Any, rival_id: str,
+                rival_unit: str, world: DemoWorld) -> dict[str, str]:
+    """An application strategy for M-PROD written by the admin: version 1 retired after
+    being active, 2 active, 3 submitted, 4 approved, 5 a draft; decisions in EAST-SH, in a
+    sibling branch and in the rival tenant (whose strategy its own strategist approved)."""
+    strategist = principal_of(uow, "demo.strategist")
+    rival_strategist = auth_service.user_principal(uow, service.create_user(
+        uow, rival, container.hasher, username="rival.strategist", display_name="RS",
+        password=PASSWORD, org_unit_id=service.root_unit(uow, rival_id).id,
+        roles=["risk_strategist"], min_password_length=8))
+
+    def version(author: Any, approver: Any, upto: str) -> str:
+        made = strategy_service.create_draft(uow, author, matrix_strategy())
+        steps = ["submit", "approve", "activate"]
+        for step in steps[:steps.index(upto) + 1] if upto != "draft" else []:
+            acting = author if step == "submit" else approver
+            getattr(strategy_service, step)(uow, acting, made.id)
+        return made.id
+
+    out = {"retired": version(admin, strategist, "activate"),
+           "active": version(admin, strategist, "activate"),
+           "submitted": version(admin, strategist, "submit"),
+           "approved": version(admin, strategist, "approve"),
+           "draft": version(admin, strategist, "draft"),
+           "rival_version": version(rival, rival_strategist, "activate")}
+    out["own_strategy"] = strategy_service.get_version(uow, admin, out["active"]).strategy_id
+    out["rival_strategy"] = strategy_service.get_version(
+        uow, rival, out["rival_version"]).strategy_id
+
+    def decide(acting: Any, unit: str) -> str:
+        return decision_service.decide(uow, acting, "application", decision_service.Request(
+            "M-PROD", dict(GOOD_APPLICANT), org_unit_id=unit)).id
+    out["own_decision"] = decide(admin, world.units["EAST-SH"])
+    out["sibling_decision"] = decide(admin, world.units["WEST-CD"])
+    out["rival_decision"] = decide(rival, rival_unit)
+    return out
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
     ("POST", "/api/v1/loans/{loan_id}/recoveries"): lambda m: {
         "loan_id": m.extra["written_off"]},
     ("POST", "/api/v1/loans/{loan_id}/refunds"): lambda m: {"loan_id": m.extra["overpaid"]},
+    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {"version_id": m.extra["draft"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: {
+        "version_id": m.extra["draft"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: {
+        "version_id": m.extra["submitted"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/activate"): lambda m: {
+        "version_id": m.extra["approved"]},
 }
 
 # Query parameters a GET route needs.
@@ -317,10 +380,23 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/commands/{command_id}/approve"): lambda m: None,
     ("POST", "/api/v1/commands/{command_id}/reject"): lambda m: {"reason": "not yet"},
     ("POST", "/api/v1/commands/{command_id}/cancel"): lambda m: None,
+
+    ("POST", "/api/v1/strategies/validate"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategies/versions"): lambda m: {"document": matrix_strategy()},
+    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/activate"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/retire"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/simulate"): lambda m: {"limit": 100},
+    ("POST", "/api/v1/strategies/{strategy_id}/rollback"): lambda m: {},
+    ("POST", "/api/v1/decisions/{stage}"): lambda m: {
+        "product": "M-PROD", "inputs": dict(GOOD_APPLICANT), "subject_id": "APP-1"},
+    ("POST", "/api/v1/decisions/{decision_id}/outcome"): lambda m: {"bad": True},
 }
 
 # POST routes that compute without storing anything (no audit record expected).
-COMPUTATIONS = {("POST", "/api/v1/loans/quote")}
+COMPUTATIONS = {("POST", "/api/v1/loans/quote"), ("POST", "/api/v1/strategies/validate")}
 
 # Routes whose permission no tenant role may hold: the platform administrator calls them.
 PLATFORM_ROUTES = {("GET", "/api/v1/tenants"), ("POST", "/api/v1/tenants")}

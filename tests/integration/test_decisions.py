@@ -110,9 +110,8 @@ def test_a_sibling_branch_does_not_see_the_decision(container: Container,
                                                     world: DemoWorld) -> None:
     _released(container)
     made = _decide(container)
-    with container.uow() as uow:
-        with pytest.raises(NotFound):
-            decisions.get_decision(uow, principal_of(uow, "demo.hz"), made.id)
+    with container.uow() as uow, pytest.raises(NotFound):
+        decisions.get_decision(uow, principal_of(uow, "demo.hz"), made.id)
 
 
 def test_outcomes_feed_the_arm_report(container: Container, world: DemoWorld) -> None:
