@@ -20,6 +20,7 @@ from fengkong import demo as demo_data
 from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
+from fengkong.decision.cli import strategy_app
 from fengkong.loans.quote import Quote
 from fengkong.telematics import runtime
 from fengkong.telematics.directory import Directory
@@ -42,6 +43,7 @@ app.add_typer(loan_app, name="loan")
 ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 simulator_cli.register(app)
+app.add_typer(strategy_app, name="strategy")
 
 console = Console(stderr=True)
 
