@@ -14,6 +14,7 @@ from sqlalchemy import select
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.uow import UnitOfWork
+from fengkong.decision.demo_data import seed_strategies
 from fengkong.loans.demo_data import seed_loans, seed_products
 from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit, Tenant, User
@@ -63,7 +64,7 @@ Seeder = Callable[[Container, UnitOfWork, DemoWorld], None]
 SEEDERS: list[Seeder] = [seed_products]
 # Seeders of the running demo only: a book of loans and their history, cars with trackers.
 # The test world skips them, so that each test starts from the org tree and the products alone.
-SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers]
+SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers, seed_strategies]
 
 
 def seed(container: Container, *, showcase: bool = False) -> DemoWorld:

@@ -147,3 +147,34 @@ def test_a_draft_is_simulated_over_stored_decisions(container: Container,
     assert report["baseline_version"] == 1 and report["candidate_version"] == 2
     assert report["swap_set"]["refer"]["decline"] == 2
     assert report["baseline"]["approval_rate"] == 0.5
+
+
+def test_the_demo_strategies_decide_over_http_with_reasons(container: Container) -> None:
+    from fastapi.testclient import TestClient
+
+    from fengkong import demo
+    from fengkong.api.app import create_app
+    from fengkong.decision.demo_data import SOLID, seed_strategies
+    from tests.conftest import login
+
+    world = demo.seed(container)
+    with container.uow() as uow:
+        seed_strategies(container, uow, world)
+        uow.commit()
+    assert "DEMO-APP-003 decline" in world.notes[-1], world.notes[-1]
+    with TestClient(create_app(container)) as client:
+        officer = login(client, "demo.officer")
+        for product in ("AUTO-60", "LEASE-48", "CASH-24"):
+            answer = client.post("/api/v1/decisions/application", headers=officer,
+                                 json={"product": product, "inputs": SOLID})
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["decision"] == "approve"
+        risky = client.post("/api/v1/decisions/application", headers=officer, json={
+            "product": "AUTO-60", "inputs": {**SOLID, "status_of_existing_checking_account":
+                                             "A11", "savings_account_and_bonds": "A61",
+                                             "duration_in_month": 48, "credit_amount": 15000}})
+        body = risky.json()
+        assert body["decision"] in ("decline", "refer")
+        assert body["reason_codes"][:2] == ["CHECKING", "DURATION"]
+        listed = client.get("/api/v1/decisions?product=AUTO-60", headers=officer).json()
+        assert len(listed["items"]) == 6  # four demo decisions, the solid and the risky one
