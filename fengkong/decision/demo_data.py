@@ -133,7 +133,7 @@ def application_strategy(product: str, gps_devices: int) -> dict[str, Any]:
     }
 
 
-APPLICANTS = [  # subject, changes to a solid applicant
+APPLICANTS: list[tuple[str, dict[str, Any]]] = [  # subject, changes to a solid applicant
     ("DEMO-APP-001", {}),
     ("DEMO-APP-002", {"status_of_existing_checking_account": "A11", "duration_in_month": 48,
                       "credit_amount": 12000, "savings_account_and_bonds": "A61",
@@ -142,7 +142,7 @@ APPLICANTS = [  # subject, changes to a solid applicant
     ("DEMO-APP-004", {"status_of_existing_checking_account": "A12", "duration_in_month": 30,
                       "credit_amount": 6000, "inquiries_6m": 7}),
 ]
-SOLID = {"status_of_existing_checking_account": "A14", "duration_in_month": 18,
+SOLID: dict[str, Any] = {"status_of_existing_checking_account": "A14", "duration_in_month": 18,
          "credit_history": "A34", "credit_amount": 3000, "savings_account_and_bonds": "A63",
          "age_in_years": 38, "present_employment_since": "A74", "monthly_income": 9000}
 
