@@ -10,7 +10,8 @@ from pydantic import Field
 
 from fengkong.api.deps import UoW, require
 from fengkong.api.schemas import Input, Output
-from fengkong.decision import decision_service, simulation_service
+from fengkong.core.errors import NotFound
+from fengkong.decision import decision_service, jdm, simulation_service
 from fengkong.decision import strategy_service as service
 from fengkong.decision.document import check
 from fengkong.decision.json_schema import STRATEGY
@@ -184,3 +185,27 @@ def simulate(version_id: str, body: SimulationIn, uow: UoW,
     report = simulation_service.simulate_version(uow, principal, version_id, limit=body.limit)
     uow.commit()
     return report
+
+
+class JdmIn(Input):
+    jdm: dict[str, Any] = Field(description="a GoRules JDM graph")
+    table: str | None = Field(default=None, description="the decision table's name, when "
+                              "the graph has several")
+
+
+@router.post("/strategies/jdm-import")
+def jdm_import(body: JdmIn, principal: Principal = require("strategies.author")
+               ) -> dict[str, Any]:
+    """A GoRules JDM decision table as a table of a strategy document (nothing stored)."""
+    return jdm.import_table(body.jdm, body.table)
+
+
+@router.get("/strategy-versions/{version_id}/jdm")
+def jdm_export(version_id: str, uow: UoW, table: str = Query(description="the table's name"),
+               principal: Principal = require("strategies.read")) -> dict[str, Any]:
+    """One decision table of the version as a GoRules JDM graph, for ZEN's editor."""
+    document = service.get_version(uow, principal, version_id).document
+    for item in document.get("tables", []):
+        if isinstance(item, dict) and item.get("name") == table:
+            return jdm.export_table(item)
+    raise NotFound("decision table", table, field="table")

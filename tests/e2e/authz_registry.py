@@ -17,7 +17,7 @@ from typing import Any
 
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
-from fengkong.decision import decision_service, strategy_service
+from fengkong.decision import decision_service, jdm, strategy_service
 from fengkong.demo import DemoWorld, principal_of
 from fengkong.ledger import service as ledger_service
 from fengkong.ledger.posting import Line
@@ -289,6 +289,7 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/loans/{loan_id}/settlement-quote"): {"on": TODAY},
     ("GET", "/api/v1/devices/{device_id}/positions"): TRACK,
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
+    ("GET", "/api/v1/strategy-versions/{version_id}/jdm"): {"table": "pricing"},
 }
 
 
@@ -383,6 +384,8 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
 
     ("POST", "/api/v1/strategies/validate"): lambda m: {"document": matrix_strategy()},
     ("POST", "/api/v1/strategies/versions"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategies/jdm-import"): lambda m: {
+        "jdm": jdm.export_table(matrix_strategy()["tables"][0])},
     ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {"document": matrix_strategy()},
     ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: None,
     ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: None,
@@ -396,7 +399,8 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
 }
 
 # POST routes that compute without storing anything (no audit record expected).
-COMPUTATIONS = {("POST", "/api/v1/loans/quote"), ("POST", "/api/v1/strategies/validate")}
+COMPUTATIONS = {("POST", "/api/v1/loans/quote"), ("POST", "/api/v1/strategies/validate"),
+                ("POST", "/api/v1/strategies/jdm-import")}
 
 # Routes whose permission no tenant role may hold: the platform administrator calls them.
 PLATFORM_ROUTES = {("GET", "/api/v1/tenants"), ("POST", "/api/v1/tenants")}
