@@ -150,3 +150,58 @@ def test_the_same_inputs_always_give_the_same_outcome(age: int, income: int, deb
     assert first.decision in ("approve", "refer", "decline")
     assert first.score == round(500 + sum(p["points"] for p in
                                           first.trace["scorecards"][0]["points"]), 2)
+
+
+def _stage_strategy(stage: str) -> Any:
+    return compile_strategy({
+        "kind": "strategy", "name": stage, "stage": stage, "product": "CAR",
+        "inputs": {"dpd": "number", "balance": "number", "gps_offline_days": "number",
+                   "limit": "number", "next_due": "date", "as_of": "date"},
+        "derived": {"days_to_due": "days_between(as_of, next_due)"},
+        "tables": [{"name": "bucket", "hit_policy": "first", "inputs": ["dpd"],
+                    "outputs": ["bucket"], "rows": [
+                        {"when": ["< 1"], "then": {"bucket": "M0"}},
+                        {"when": ["[1..30]"], "then": {"bucket": "M1"}},
+                        {"when": ["(30..60]"], "then": {"bucket": "M2"}},
+                        {"when": ["> 60"], "then": {"bucket": "M3+"}}]}],
+        "tree": {"id": "root", "branches": [
+            {"when": "gps_offline_days >= 3 and dpd > 0", "node": {
+                "id": "vehicle_risk", "actions": {
+                    "collections_queue": "field", "action_path": ["call", "field_visit"],
+                    "account_actions": ["freeze"], "decision": "refer"},
+                "compute": {"limit_change": "-limit"}}},
+            {"when": "bucket == 'M1' and balance < 50000", "node": {
+                "id": "early", "actions": {"collections_queue": "robot",
+                                           "action_path": ["sms", "ivr"]}}},
+        ], "else": {"id": "standard", "actions": {"collections_queue": "desk",
+                                                  "action_path": ["call"]},
+                    "compute": {"reminder_on": "next_due - 3"}}},
+        "outputs": {"collections_queue": "string", "action_path": "list",
+                    "account_actions": "list", "limit_change": "number",
+                    "reminder_on": "date", "bucket": "string",
+                    "days_to_due": {"type": "number", "value": "days_to_due"}},
+    })
+
+
+@pytest.mark.parametrize("stage", ["account_management", "collections"])
+def test_account_and_collections_strategies_route_by_bucket_and_vehicle_signals(
+        stage: str) -> None:
+    compiled = _stage_strategy(stage)
+    base = {"dpd": 12, "balance": 30000, "gps_offline_days": 0, "limit": 80000,
+            "next_due": "2026-02-10", "as_of": "2026-01-31"}
+    cases = [({}, "robot", ["sms", "ivr"], "approve"),
+             ({"gps_offline_days": 5}, "field", ["call", "field_visit"], "refer"),
+             ({"dpd": 45}, "desk", ["call"], "approve")]
+    for change, queue, path, decision in cases:
+        values, bad = coerce_inputs(compiled, {**base, **change})
+        assert bad == []
+        out = evaluate(compiled, values, 1)
+        assert (out.outputs["collections_queue"], out.outputs["action_path"]) == (queue, path)
+        assert out.decision == decision
+    values, _ = coerce_inputs(compiled, {**base, "gps_offline_days": 5})
+    frozen = evaluate(compiled, values, 1).outputs
+    assert frozen["account_actions"] == ["freeze"] and frozen["limit_change"] == -80000
+    values, _ = coerce_inputs(compiled, {**base, "dpd": 45})
+    late = evaluate(compiled, values, 1).outputs
+    assert late["bucket"] == "M2" and late["reminder_on"] == "2026-02-07"
+    assert late["days_to_due"] == 10
