@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 # The 10-row first-hit table over four inputs of the decisioning notes (age, score, dti,
@@ -70,10 +71,11 @@ def table_cases(n: int, seed: int = 42) -> list[dict[str, Any]]:
 
 CHANNELS = ["branch", "dealer", "online", "partner"]
 REGIONS = ["EAST", "WEST", "NORTH", "SOUTH"]
-DEVICES = ["normal", "normal", "normal", "emulator", "rooted"]
+DEVICES = ["normal"] * 18 + ["emulator", "rooted"]
 
 
-def _bins(edges: list[float], points: list[float], missing: float) -> list[dict[str, Any]]:
+def _bins(edges: Sequence[float], points: Sequence[float],
+          missing: float) -> list[dict[str, Any]]:
     lows: list[float | None] = [None, *edges]
     highs: list[float | None] = [*edges, None]
     bins: list[dict[str, Any]] = [{"lower": lo, "upper": hi, "points": p}
@@ -82,7 +84,7 @@ def _bins(edges: list[float], points: list[float], missing: float) -> list[dict[
 
 
 def application_scorecard() -> dict[str, Any]:
-    num = [
+    num: list[tuple[str, str, list[float], list[float]]] = [
         ("age", "AGE", [25, 35, 50], [5, 20, 30, 25]),
         ("income", "INCOME", [5000, 10000, 20000], [0, 15, 30, 40]),
         ("dti", "DTI", [0.2, 0.4, 0.6], [40, 25, 10, 0]),
@@ -193,16 +195,20 @@ def application_strategy() -> dict[str, Any]:
 
 
 def application_case(rnd: random.Random) -> dict[str, Any]:
+    """A plausible applicant: most pass the knock-outs, a minority do not."""
     price = rnd.randrange(60_000, 400_000, 1000)
+    income = rnd.randrange(3000, 60_000, 100)
     return {
-        "age": rnd.randint(17, 70), "income": rnd.randrange(1500, 60_000, 100),
-        "monthly_debt": rnd.randrange(0, 20_000, 100),
-        "employment_years": round(rnd.random() * 20, 1),
-        "bureau_inquiries_6m": rnd.randint(0, 14), "overdue_count_12m": rnd.choice(
-            [0, 0, 0, 0, 1, 1, 2, 3, 5]), "max_dpd_12m": rnd.choice([0, 0, 0, 5, 15, 45, 95]),
-        "loan_amount": int(price * rnd.uniform(0.4, 1.0)), "car_price": price,
-        "term": rnd.choice([12, 24, 36, 48, 60]), "phone_tenure_months": rnd.randint(0, 120),
-        "fraud_score": rnd.randint(0, 100), "channel": rnd.choice(CHANNELS),
+        "age": rnd.randint(19, 68), "income": income,
+        "monthly_debt": int(income * rnd.uniform(0, 0.7)),
+        "employment_years": round(rnd.expovariate(0.25), 1),
+        "bureau_inquiries_6m": min(int(rnd.expovariate(0.45)), 14),
+        "overdue_count_12m": rnd.choice([0] * 12 + [1, 1, 2, 3, 5]),
+        "max_dpd_12m": rnd.choice([0] * 14 + [5, 15, 45, 95]),
+        "loan_amount": int(price * rnd.uniform(0.4, 0.92)), "car_price": price,
+        "term": rnd.choice([12, 24, 36, 48, 60]),
+        "phone_tenure_months": rnd.randint(1, 120),
+        "fraud_score": int(rnd.betavariate(1.3, 6) * 100), "channel": rnd.choice(CHANNELS),
         "region": rnd.choice(REGIONS), "device_risk": rnd.choice(DEVICES),
         "blacklisted": rnd.random() < 0.02, "court_listed": rnd.random() < 0.01,
         "id_verified": rnd.random() > 0.02,

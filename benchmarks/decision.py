@@ -8,8 +8,12 @@
    two arms, with the full trace (goal: 20,000 decisions/s on one core).
 3. Simulation: `--size` random historical cases (default 1,000,000) through a candidate
    and the champion strategy, with the comparison report (goal: 60 s).
+4. The HTTP decision API: the real server with the demo strategies, `--http-requests`
+   decisions offered at `--rate` per second (open loop), its p50/p99 beside `GET /healthz`
+   at the same rate (0 requests skips it).
 
     python -m benchmarks.decision [--size 1000000] [--seconds 2] [--repeats 3]
+                                  [--rate 200] [--http-requests 2000]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import zen
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks._decision_http import measure
 from benchmarks._harness import emit, progress
 from benchmarks._strategies import (
     application_case,
@@ -97,19 +102,21 @@ def _candidate() -> dict[str, Any]:
     return doc
 
 
-def _simulation(size: int) -> dict[str, Any]:
+def _simulation(size: int, workers: int) -> dict[str, Any]:
+    """`size` cases drawn from a pool of 20,000 generated applicants (so that generating
+    them is not what is timed), each with its own random number and outcome."""
     candidate, champion = compile_strategy(_candidate()), compile_strategy(
         application_strategy())
     rnd = random.Random(11)
+    pool = [application_case(rnd) for _ in range(min(size, 20_000))]
 
     def cases() -> Iterator[Case]:
-        for _ in range(size):
-            case = application_case(rnd)
-            yield Case(case, rnd.randrange(1000), rnd.random() < 0.1)
+        for i in range(size):
+            yield Case(pool[i % len(pool)], (i * 7919) % 1000, i % 10 == 0)
     with progress() as bar:
         task = bar.add_task("simulation", total=size)
         started = time.perf_counter()
-        report = simulate(candidate, champion, cases(),
+        report = simulate(candidate, champion, cases(), workers=workers,
                           progress=lambda k: bar.advance(task, k))
         report["wall_seconds"] = time.perf_counter() - started
     return report
@@ -120,10 +127,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="simulated cases")
     parser.add_argument("--seconds", type=float, default=2.0, help="per timed round")
     parser.add_argument("--repeats", type=int, default=3, help="rounds (median kept)")
+    parser.add_argument("--workers", type=int, default=1, help="simulation processes")
+    parser.add_argument("--rate", type=float, default=200.0, help="HTTP requests per second")
+    parser.add_argument("--http-requests", type=int, default=2000,
+                        help="HTTP decisions to send (0: skip the HTTP part)")
     args = parser.parse_args()
+    http = measure(args.rate, args.http_requests) if args.http_requests > 0 else None
     table = _table(args.seconds, args.repeats)
     full = _strategy(args.seconds, args.repeats)
-    sim = _simulation(args.size)
+    sim = _simulation(args.size, args.workers)
     out = Table(title="Decision engine (median of rounds; same inputs for both engines)")
     for column in ("what", "engine", "per second"):
         out.add_column(column, justify="right" if column == "per second" else "left")
@@ -135,8 +147,16 @@ def main() -> None:
                 "fengkong (trace)", f"{full:,.0f}")
     out.add_row(f"simulation, {args.size:,} cases x 2 strategies", "fengkong",
                 f"{args.size / sim['wall_seconds']:,.0f}")
+    if http is not None:
+        for name, lat in (("POST /api/v1/decisions/application", http["decisions"]),
+                          ("GET /healthz (floor)", http["healthz"])):
+            out.add_row(f"HTTP at {args.rate:.0f}/s offered: {name}",
+                        f"p50 {lat.ms(50):.1f} ms, p99 {lat.ms(99):.1f} ms",
+                        f"{lat.rate:,.0f}")
     Console().print(out)
-    Console().print(f"simulation: {sim['wall_seconds']:.1f} s; approval "
+    Console().print(f"simulation: {sim['wall_seconds']:.1f} s ({args.workers} process(es); "
+                    f"engine {sim['candidate']['seconds'] + sim['baseline']['seconds']:.1f} s"
+                    f" of it); approval "
                     f"{sim['baseline']['approval_rate']} -> {sim['candidate']['approval_rate']}"
                     f"; swap in {sim['swap_in']}, swap out {sim['swap_out']}")
     emit({"benchmark": "decision",
@@ -146,6 +166,11 @@ def main() -> None:
           "strategy_decisions_per_second": round(full),
           "simulation_cases": args.size,
           "simulation_seconds": round(sim["wall_seconds"], 2),
+          "simulation_workers": args.workers,
+          **({"http_rate_offered": args.rate,
+              "http_decision_p50_ms": round(http["decisions"].ms(50), 1),
+              "http_decision_p99_ms": round(http["decisions"].ms(99), 1),
+              "http_healthz_p99_ms": round(http["healthz"].ms(99), 1)} if http else {}),
           "peer": f"zen-engine {getattr(zen, '__version__', '')}".strip()})
 
 

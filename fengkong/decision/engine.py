@@ -187,6 +187,68 @@ def evaluate(strategy: Strategy, inputs: Mapping[str, Any], random_number: int) 
     return Outcome(decision, reasons, score, outputs, arm, trace)
 
 
+def decide_only(strategy: Strategy, env: dict[str, Any], random_number: int
+                ) -> tuple[str, float | None, str]:
+    """(decision, score, arm) as `evaluate` gives them, without the trace or the other
+    outputs, stopping at the first declining rule: simulation's lean path. Takes over `env`
+    (typed inputs from `coerce_inputs`)."""
+    arm = strategy.arm_for(random_number)
+    env["arm"] = arm
+    env["random_number"] = random_number
+    env["product"] = strategy.product
+    score: float | None = None
+    step = None
+    try:
+        for step in strategy.steps:
+            if step.expression is not None:
+                env[step.name] = step.expression.fn(env)
+            elif step.card is not None:
+                env[step.name] = value = sc.score_only(step.card, env)
+                if step.name == strategy.primary_score:
+                    score = value
+            else:
+                env.update(step.table.evaluate(env)[0])  # type: ignore[union-attr]
+    except (EvaluationError, sc.ScoringError) as exc:
+        assert step is not None
+        raise DecisionError(f"{step.kind} {step.name}", str(exc)) from None
+    worst = 0
+    rule = None
+    try:
+        for fn, rule in strategy.rule_fns:
+            if fn(env) is True:
+                severity = SEVERITY.get(rule.action, 0)
+                if severity == 2:
+                    return "decline", score, arm
+                worst = max(worst, severity)
+    except EvaluationError as exc:
+        assert rule is not None
+        raise DecisionError(f"rule {rule.id}", str(exc)) from None
+    chosen = env.get("decision")
+    if strategy.tree is not None:
+        node = strategy.tree
+        while isinstance(node, Split):
+            for condition, child in node.branches:
+                taken = _run(condition, env, f"tree node {node.id}")
+                if taken is True:
+                    node = child
+                    break
+                if taken is not False and taken is not None:
+                    raise DecisionError(f"tree node {node.id}", "a branch condition is not "
+                                        f"true or false: {condition.source!r}")
+            else:
+                node = node.otherwise
+        if "decision" in node.actions:
+            chosen = node.actions["decision"]
+        for name, expression in node.compute:
+            if name == "decision":
+                chosen = _run(expression, env, f"tree leaf {node.id}.decision")
+    chosen = chosen or "approve"
+    if chosen not in SEVERITY:
+        raise DecisionError("outputs.decision", f"decision {chosen!r} is not one of "
+                            f"{', '.join(DECISIONS)}")
+    return DECISIONS[max(worst, SEVERITY[chosen])], score, arm
+
+
 def _produce(strategy: Strategy, env: dict[str, Any]) -> tuple[
         dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], float | None, list[str]]:
     """Run the derived variables, scorecards and tables in dependency order."""

@@ -93,6 +93,18 @@ def evaluate(card: Scorecard, env: Mapping[str, Any]) -> ScoreResult:
     return ScoreResult(round(total, 2), points, [code for _, _, code in lost])
 
 
+def score_only(card: Scorecard, env: Mapping[str, Any]) -> float:
+    """The score alone, without points or reason codes (simulation's lean path)."""
+    total = card.base_score
+    for ch in card.characteristics:
+        value = env.get(ch.feature)
+        if ch.numeric and type(value) in _NUM:
+            total += ch.numeric_points[bisect.bisect_right(ch.uppers, value)]  # type: ignore[type-var]
+        else:
+            total += ch.points(value)[1]
+    return round(total, 2)
+
+
 def parse(doc: Any, problems: Problems, path: str = "$") -> Scorecard | None:
     """The scorecard of a document in the shared format, or None with problems added."""
     before = len(problems.items)

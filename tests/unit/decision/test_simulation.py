@@ -79,3 +79,44 @@ def test_a_bad_csv_value_names_the_line_and_column(tmp_path: Path) -> None:
     path.write_text("age,income\nthirty,100\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2, column age"):
         list(read_csv(path, CHAMPION))
+
+
+def test_the_lean_path_agrees_with_the_full_evaluation() -> None:
+    import random
+
+    from benchmarks._strategies import application_case, application_strategy
+    from fengkong.decision.engine import coerce_inputs, decide_only, evaluate
+
+    compiled = compile_strategy(application_strategy())
+    rnd = random.Random(5)
+    seen = set()
+    for _ in range(2000):
+        case, number = application_case(rnd), rnd.randrange(1000)
+        values, _ = coerce_inputs(compiled, case)
+        full = evaluate(compiled, dict(values), number)
+        assert decide_only(compiled, dict(values), number) == (full.decision, full.score,
+                                                                full.arm)
+        seen.add(full.decision)
+    assert seen == {"approve", "refer", "decline"}
+
+
+def test_workers_give_the_same_report_as_one_process() -> None:
+    import random
+
+    from benchmarks._strategies import application_case, application_strategy
+
+    champion = compile_strategy(application_strategy())
+    doc = application_strategy()
+    doc["tree"]["branches"][0]["when"] = "score < 490"
+    candidate = compile_strategy(doc)
+    rnd = random.Random(9)
+    cases = [Case(application_case(rnd), rnd.randrange(1000), rnd.random() < 0.2)
+             for _ in range(3000)]
+    one = simulate(candidate, champion, cases)
+    two = simulate(candidate, champion, cases, workers=2, chunk=500)
+    for key in ("cases", "swap_set", "swap_in", "swap_out", "bad_rate_by_band"):
+        assert one[key] == two[key], key
+    for side in ("candidate", "baseline"):
+        for key in ("decided", "approval_rate", "mean_score", "score_distribution", "arms"):
+            assert one[side][key] == two[side][key], (side, key)
+    assert one["swap_set"]["refer"]["decline"] > 0  # the stricter cut-off declines referrals
