@@ -17,5 +17,5 @@ from fengkong.telematics import permissions as telematics_permissions
 metadata = Base.metadata
 
 __all__ = ["core_models", "decision_models", "decision_permissions", "ledger_models",
-           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models", "telematics_command_models",
-           "telematics_models", "telematics_permissions"]
+           "ledger_permissions", "loans_models", "loans_permissions", "metadata", "org_models",
+           "telematics_command_models", "telematics_models", "telematics_permissions"]
