@@ -136,7 +136,8 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
             "strategy_id": Objects(strategies["own_strategy"], None,
                                    strategies["rival_strategy"]),
-            "version_id": Objects(strategies["active"], None, strategies["rival_version"]),
+            "version_id": Objects(strategies["version_active"], None,
+                                  strategies["rival_version"]),
             "decision_id": Objects(strategies["own_decision"], strategies["sibling_decision"],
                                    strategies["rival_decision"]),
             # Stages are not owned: another tenant's "object" is a stage that does not exist.
@@ -249,13 +250,15 @@ def _strategies(container: Any, uow: Any, admin: Any, rival: Any, rival_id: str,
             getattr(strategy_service, step)(uow, acting, made.id)
         return made.id
 
-    out = {"retired": version(admin, strategist, "activate"),
-           "active": version(admin, strategist, "activate"),
-           "submitted": version(admin, strategist, "submit"),
-           "approved": version(admin, strategist, "approve"),
-           "draft": version(admin, strategist, "draft"),
+    # Keys prefixed: Matrix.extra merges them with the loans' ("approved" is a loan there).
+    out = {"version_retired": version(admin, strategist, "activate"),
+           "version_active": version(admin, strategist, "activate"),
+           "version_submitted": version(admin, strategist, "submit"),
+           "version_approved": version(admin, strategist, "approve"),
+           "version_draft": version(admin, strategist, "draft"),
            "rival_version": version(rival, rival_strategist, "activate")}
-    out["own_strategy"] = strategy_service.get_version(uow, admin, out["active"]).strategy_id
+    out["own_strategy"] = strategy_service.get_version(uow, admin,
+                                                       out["version_active"]).strategy_id
     out["rival_strategy"] = strategy_service.get_version(
         uow, rival, out["rival_version"]).strategy_id
 
@@ -274,13 +277,14 @@ OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/recoveries"): lambda m: {
         "loan_id": m.extra["written_off"]},
     ("POST", "/api/v1/loans/{loan_id}/refunds"): lambda m: {"loan_id": m.extra["overpaid"]},
-    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {"version_id": m.extra["draft"]},
+    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {
+        "version_id": m.extra["version_draft"]},
     ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: {
-        "version_id": m.extra["draft"]},
+        "version_id": m.extra["version_draft"]},
     ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: {
-        "version_id": m.extra["submitted"]},
+        "version_id": m.extra["version_submitted"]},
     ("POST", "/api/v1/strategy-versions/{version_id}/activate"): lambda m: {
-        "version_id": m.extra["approved"]},
+        "version_id": m.extra["version_approved"]},
 }
 
 # Query parameters a GET route needs.
