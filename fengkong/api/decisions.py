@@ -11,7 +11,7 @@ from pydantic import Field
 from fengkong.api.deps import UoW, require
 from fengkong.api.schemas import Input, Output
 from fengkong.decision import decision_service as service
-from fengkong.decision.models import Decision
+from fengkong.decision.models import Decision, StrategyVersion
 from fengkong.org.scoping import Principal
 
 router = APIRouter(tags=["decisions"])
@@ -62,14 +62,14 @@ class DecisionList(Output):
 
 
 def _out(uow: UoW, decision: Decision) -> dict[str, Any]:
-    explained = service.explain(uow, decision)
+    version = uow.session.get(StrategyVersion, decision.strategy_version_id)
+    assert version is not None  # already in the session: no query
     return {"id": decision.id, "decision": decision.decision,
             "reason_codes": decision.reason_codes, "score": decision.score,
-            "strategy_version": explained["strategy"]["version"],
+            "strategy_version": version.version,
             "strategy_version_id": decision.strategy_version_id, "arm": decision.arm,
             "outputs": decision.outputs, "stage": decision.stage, "product": decision.product,
-            "subject_id": decision.subject_id, "made_at": decision.made_at,
-            "explanation": explained}
+            "subject_id": decision.subject_id, "made_at": decision.made_at}
 
 
 @router.post("/decisions/{stage}", response_model=DecisionOut,
@@ -101,7 +101,8 @@ def explain(decision_id: str, uow: UoW,
     characteristic, path through the tree, version and arm."""
     decision = service.get_decision(uow, principal, decision_id)
     return DecisionExplained(**_out(uow, decision), org_unit_id=decision.org_unit_id,
-                             random_number=decision.random_number, inputs=decision.inputs)
+                             random_number=decision.random_number, inputs=decision.inputs,
+                             explanation=service.explain(uow, decision))
 
 
 @router.get("/decisions/{decision_id}/rerun")
