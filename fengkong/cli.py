@@ -21,6 +21,7 @@ from fengkong import demo as demo_data
 from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
+from fengkong.decision.cli import strategy_app
 from fengkong.loans.quote import Quote
 from fengkong.scoring import cli as scoring_cli
 from fengkong.telematics import runtime
@@ -45,6 +46,7 @@ ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 simulator_cli.register(app)
 scoring_cli.register(app)
+app.add_typer(strategy_app, name="strategy")
 
 console = Console(stderr=True)
 

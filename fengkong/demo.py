@@ -15,6 +15,7 @@ from fengkong.alerts.demo_data import seed_alerts
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
 from fengkong.core.uow import UnitOfWork
+from fengkong.decision.demo_data import seed_strategies
 from fengkong.loans.demo_data import seed_loans, seed_products
 from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit, Tenant, User
@@ -64,7 +65,7 @@ Seeder = Callable[[Container, UnitOfWork, DemoWorld], None]
 SEEDERS: list[Seeder] = [seed_products]
 # Seeders of the running demo only: a book of loans and their history, cars with trackers.
 # The test world skips them, so that each test starts from the org tree and the products alone.
-SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers, seed_alerts]
+SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers, seed_alerts, seed_strategies]
 
 
 def seed(container: Container, *, showcase: bool = False) -> DemoWorld:

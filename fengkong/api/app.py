@@ -17,12 +17,14 @@ from fengkong.api import (
     alerts,
     audit,
     auth,
+    decisions,
     installation_checks,
     ledger,
     loan_accounts,
     loans,
     ops,
     org,
+    strategies,
     telematics,
     telematics_commands,
 )
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
            telematics.router, telematics_commands.router, alerts.router,
-           installation_checks.router]
+           installation_checks.router, strategies.router, decisions.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from fengkong.alerts import alarm_service, channel_service
 from fengkong.bootstrap import Container
 from fengkong.core.audit_service import SystemActor
+from fengkong.decision import decision_service, jdm, strategy_service
 from fengkong.demo import DemoWorld, principal_of
 from fengkong.ledger import service as ledger_service
 from fengkong.ledger.posting import Line
@@ -33,6 +34,8 @@ from fengkong.telematics.command_rules import Request as CommandRequest
 from fengkong.telematics.health import installation_service
 from fengkong.telematics.models import DeviceInstallation
 from fengkong.telematics.protocols.crc import luhn
+from tests.unit.decision.samples import GOOD_APPLICANT
+from tests.unit.decision.samples import strategy as sample_strategy
 
 PASSWORD = "fengkong-demo"
 CALLER = "matrix.east"  # all tenant permissions, subtree scope, at EAST
@@ -43,6 +46,7 @@ OBJECT_KINDS = {
     "product_id", "account_code", "entry_id",
     "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
     "alarm_id", "channel_id",
+    "strategy_id", "version_id", "decision_id", "stage",
 }
 
 
@@ -121,6 +125,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
         for where, acting in (("own", admin), ("sibling", admin), ("rival", rival_p)):
             installation_service.start_check(uow, acting, uow.session.get(
                 DeviceInstallation, trackers[f"{where}_installation_id"]))
+        strategies = _strategies(container, uow, admin, rival_p, rival.id, rival_unit.id, world)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -139,8 +144,16 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
             **{kind: Objects(alerts[f"own_{kind}"], alerts[f"sibling_{kind}"],
                              alerts[f"rival_{kind}"]) for kind in ("alarm_id", "channel_id")},
+            "strategy_id": Objects(strategies["own_strategy"], None,
+                                   strategies["rival_strategy"]),
+            "version_id": Objects(strategies["version_active"], None,
+                                  strategies["rival_version"]),
+            "decision_id": Objects(strategies["own_decision"], strategies["sibling_decision"],
+                                   strategies["rival_decision"]),
+            # Stages are not owned: another tenant's "object" is a stage that does not exist.
+            "stage": Objects("application", None, "no_such_stage"),
         }
-        return Matrix(world, rival_root.id, objects, {**loans, **trackers})
+        return Matrix(world, rival_root.id, objects, {**loans, **trackers, **strategies})
 
 
 TODAY = "2026-01-05"  # the business date in Shanghai at the test clock's instant
@@ -243,12 +256,66 @@ def _alerts(uow: Any, admin: Any, rival: Any, world: DemoWorld,
     return out
 
 
+def matrix_strategy() -> dict[str, Any]:
+    doc = sample_strategy()
+    doc["product"] = "M-PROD"
+    return doc
+
+
+def _strategies(container: Any, uow: Any, admin: Any, rival: Any, rival_id: str,
+                rival_unit: str, world: DemoWorld) -> dict[str, str]:
+    """An application strategy for M-PROD written by the admin: version 1 retired after
+    being active, 2 active, 3 submitted, 4 approved, 5 a draft; decisions in EAST-SH, in a
+    sibling branch and in the rival tenant (whose strategy its own strategist approved)."""
+    strategist = principal_of(uow, "demo.strategist")
+    rival_strategist = auth_service.user_principal(uow, service.create_user(
+        uow, rival, container.hasher, username="rival.strategist", display_name="RS",
+        password=PASSWORD, org_unit_id=service.root_unit(uow, rival_id).id,
+        roles=["risk_strategist"], min_password_length=8))
+
+    def version(author: Any, approver: Any, upto: str) -> str:
+        made = strategy_service.create_draft(uow, author, matrix_strategy())
+        steps = ["submit", "approve", "activate"]
+        for step in steps[:steps.index(upto) + 1] if upto != "draft" else []:
+            acting = author if step == "submit" else approver
+            getattr(strategy_service, step)(uow, acting, made.id)
+        return made.id
+
+    # Keys prefixed: Matrix.extra merges them with the loans' ("approved" is a loan there).
+    out = {"version_retired": version(admin, strategist, "activate"),
+           "version_active": version(admin, strategist, "activate"),
+           "version_submitted": version(admin, strategist, "submit"),
+           "version_approved": version(admin, strategist, "approve"),
+           "version_draft": version(admin, strategist, "draft"),
+           "rival_version": version(rival, rival_strategist, "activate")}
+    out["own_strategy"] = strategy_service.get_version(uow, admin,
+                                                       out["version_active"]).strategy_id
+    out["rival_strategy"] = strategy_service.get_version(
+        uow, rival, out["rival_version"]).strategy_id
+
+    def decide(acting: Any, unit: str) -> str:
+        return decision_service.decide(uow, acting, "application", decision_service.Request(
+            "M-PROD", dict(GOOD_APPLICANT), org_unit_id=unit)).id
+    out["own_decision"] = decide(admin, world.units["EAST-SH"])
+    out["sibling_decision"] = decide(admin, world.units["WEST-CD"])
+    out["rival_decision"] = decide(rival, rival_unit)
+    return out
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
     ("POST", "/api/v1/loans/{loan_id}/recoveries"): lambda m: {
         "loan_id": m.extra["written_off"]},
     ("POST", "/api/v1/loans/{loan_id}/refunds"): lambda m: {"loan_id": m.extra["overpaid"]},
+    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {
+        "version_id": m.extra["version_draft"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: {
+        "version_id": m.extra["version_draft"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: {
+        "version_id": m.extra["version_submitted"]},
+    ("POST", "/api/v1/strategy-versions/{version_id}/activate"): lambda m: {
+        "version_id": m.extra["version_approved"]},
 }
 
 # Query parameters a GET route needs.
@@ -258,6 +325,7 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/devices/{device_id}/positions"): TRACK,
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
     ("GET", "/api/v1/alarms/stream"): {"lasts_s": "0"},
+    ("GET", "/api/v1/strategy-versions/{version_id}/jdm"): {"table": "pricing"},
 }
 
 
@@ -365,10 +433,26 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
         "quiet_start": "22:00", "quiet_end": "07:00"},
     ("POST", "/api/v1/vehicles/{vehicle_id}/devices"): lambda m: {
         "device_id": m.extra["spare_device_id"], "wired": True},
+
+    ("POST", "/api/v1/strategies/validate"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategies/versions"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategies/jdm-import"): lambda m: {
+        "jdm": jdm.export_table(matrix_strategy()["tables"][0])},
+    ("PUT", "/api/v1/strategy-versions/{version_id}"): lambda m: {"document": matrix_strategy()},
+    ("POST", "/api/v1/strategy-versions/{version_id}/submit"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/approve"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/activate"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/retire"): lambda m: None,
+    ("POST", "/api/v1/strategy-versions/{version_id}/simulate"): lambda m: {"limit": 100},
+    ("POST", "/api/v1/strategies/{strategy_id}/rollback"): lambda m: {},
+    ("POST", "/api/v1/decisions/{stage}"): lambda m: {
+        "product": "M-PROD", "inputs": dict(GOOD_APPLICANT), "subject_id": "APP-1"},
+    ("POST", "/api/v1/decisions/{decision_id}/outcome"): lambda m: {"bad": True},
 }
 
 # POST routes that compute without storing anything (no audit record expected).
-COMPUTATIONS = {("POST", "/api/v1/loans/quote")}
+COMPUTATIONS = {("POST", "/api/v1/loans/quote"), ("POST", "/api/v1/strategies/validate"),
+                ("POST", "/api/v1/strategies/jdm-import")}
 
 # Routes whose permission no tenant role may hold: the platform administrator calls them.
 PLATFORM_ROUTES = {("GET", "/api/v1/tenants"), ("POST", "/api/v1/tenants")}

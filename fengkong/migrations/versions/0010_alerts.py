@@ -1,8 +1,8 @@
 """alerts: alarm rules, alarms, their history and recipients, notification channels and
 deliveries; device health memory and installation checks
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 23:05:21.343083
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import fengkong.core.db
 
-revision: str = "0012"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
