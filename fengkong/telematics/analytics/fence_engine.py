@@ -112,6 +112,9 @@ class FenceEngine:
     shapes: Sequence[Shape]
     hysteresis: Hysteresis = Hysteresis()
     dwell_s: Sequence[float] | None = None   # per fence; 0 = no dwell report
+    # per fence: a vehicle is taken to be inside until shown otherwise (an "allowed" fence:
+    # a car first seen outside its allowed area must raise the exit)
+    presumed_inside: Sequence[bool] | None = None
     state: dict[int, dict[int, PairState]] = field(default_factory=dict)
     # each vehicle's last fix (t, lat, lon) and the fences it was inside or near then
     last_fix: dict[int, tuple[float, float, float, frozenset[int]]] = field(
@@ -121,6 +124,9 @@ class FenceEngine:
         self.index = FenceIndex(self.shapes, self.hysteresis.margin_m)
         self.dwell = np.zeros(self.index.n) if self.dwell_s is None else np.asarray(
             self.dwell_s, dtype=float)
+        self.presumed = (np.zeros(self.index.n, bool) if self.presumed_inside is None
+                         else np.asarray(self.presumed_inside, bool))
+        self._presumed_list = np.flatnonzero(self.presumed).tolist()
         self._cross_tree = shapely.STRtree(self.index.crossing_geometries())
 
     # --- the batch -------------------------------------------------------------------------
@@ -188,7 +194,7 @@ class FenceEngine:
         head[1:] = seg_pair[1:] != seg_pair[:-1]
         heads = np.flatnonzero(head)
         stored = np.array([c * nf + x for c, per in self.state.items() for x in per], np.int64)
-        known_head = np.isin(seg_pair[heads], stored)
+        known_head = np.isin(seg_pair[heads], stored) | self.presumed[seg_pair[heads] % nf]
         prior_in = np.zeros(len(heads), bool)
         carry_zone = np.full(len(heads), OUT, np.int64)
         carry_len = np.zeros(len(heads), np.int64)
@@ -227,7 +233,7 @@ class FenceEngine:
                      ) -> tuple[Ints, Ints, Ints]:
         pairs, starts, lens = [], [], []
         for g, code in enumerate(v[vstart].tolist()):
-            for fence in self.state.get(code, {}):
+            for fence in {*self.state.get(code, {}), *self._presumed_list}:
                 key = code * nf + fence
                 if key not in seen:
                     pairs.append(key)
@@ -237,7 +243,10 @@ class FenceEngine:
                 np.asarray(lens, np.int64))
 
     def _pair_state(self, vehicle: int, fence: int) -> PairState:
-        return self.state.get(vehicle, {}).get(fence) or PairState()
+        stored = self.state.get(vehicle, {}).get(fence)
+        if stored is not None:
+            return stored
+        return PairState(inside=True) if self.presumed[fence] else PairState()
 
     def _store(self, seg_pair: Ints, heads: Ints, known: NDArray[np.bool_], state: Ints,
                zone: Ints, eff: Ints, transitions: Transitions, nf: int) -> None:
@@ -258,7 +267,7 @@ class FenceEngine:
             if not inside:
                 s.since = None
             per = self.state.setdefault(vehicle, {})
-            if inside or s.run_zone == IN:
+            if inside or s.run_zone == IN or self.presumed[fence]:
                 per[fence] = s
             else:
                 per.pop(fence, None)
