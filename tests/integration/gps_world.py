@@ -101,3 +101,40 @@ def every(start: datetime, seconds: float, count: int, where: tuple[float, float
 def line(a: tuple[float, float], b: tuple[float, float], n: int) -> list[tuple[float, float]]:
     return [(a[0] + (b[0] - a[0]) * i / (n - 1), a[1] + (b[1] - a[1]) * i / (n - 1))
             for i in range(n)]
+
+
+WORK = east(HOME, 10_000)
+Fixes = list[tuple[datetime, tuple[float, float], dict[str, Any]]]
+
+
+def parked(start: datetime, hours: float, where: tuple[float, float], every_s: float = 1800
+           ) -> Fixes:
+    n = max(1, int(hours * 3600 / every_s))
+    return every(start, every_s, n, where, ignition=False)
+
+
+def drive(start: datetime, a: tuple[float, float], b: tuple[float, float], minutes: float
+          ) -> Fixes:
+    n = max(2, int(minutes * 2))
+    return every(start, 30, n, line(a, b, n), ignition=True, speed=40)
+
+
+def day(start: datetime, night_at: tuple[float, float] = HOME,
+        work: tuple[float, float] = WORK, leave_from: tuple[float, float] = HOME) -> Fixes:
+    """08:00-08:00 local from `start`: drive to work, work till 18:00, drive to `night_at`
+    and stay there till the next morning (heartbeats every 30 minutes when parked)."""
+    out = drive(start, leave_from, work, 20)
+    out += parked(start + timedelta(minutes=21), 9.6, work)
+    out += drive(start + timedelta(hours=10), work, night_at, 20)
+    out += parked(start + timedelta(hours=10, minutes=21), 13.6, night_at)
+    return out
+
+
+def live_days(gw: GpsWorld, start: datetime, days: int, **kw: Any) -> datetime:
+    """Send `days` ordinary days, half a day per batch; returns the next morning."""
+    for d in range(days):
+        fixes = day(start + timedelta(days=d), **kw)
+        half = len(fixes) // 2
+        gw.send(fixes[:half])
+        gw.send(fixes[half:])
+    return start + timedelta(days=days)
