@@ -16,6 +16,7 @@ from fengkong import __version__
 from fengkong.api import (
     audit,
     auth,
+    gps_risk,
     ledger,
     loan_accounts,
     loans,
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
-           telematics.router, telematics_commands.router]
+           telematics.router, telematics_commands.router, gps_risk.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

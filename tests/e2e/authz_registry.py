@@ -39,6 +39,7 @@ OBJECT_KINDS = {
     "loan_id", "transaction_id", "unit_id", "user_id", "role_id", "key_id",
     "product_id", "account_code", "entry_id",
     "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
+    "geofence_id",
 }
 
 
@@ -113,6 +114,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                        rival_unit.id)
         trackers = _trackers(uow, admin, rival_p, rival_unit.code)
         commands = _commands(uow, admin, rival_p, trackers, loans)
+        geofences = _geofences(uow, admin, rival_p, trackers, rival_unit.code)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -129,6 +131,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                              trackers[f"rival_{kind}"])
                for kind in ("device_id", "vehicle_id", "installation_id", "identifier")},
             "command_id": Objects(commands["own"], commands["sibling"], commands["rival"]),
+            "geofence_id": Objects(geofences["own"], geofences["sibling"], geofences["rival"]),
         }
         return Matrix(world, rival_root.id, objects, {**loans, **trackers})
 
@@ -212,6 +215,22 @@ def _commands(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
                                              where).id}
 
 
+def _geofences(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
+               rival_unit: str) -> dict[str, str]:
+    """A circle fence owned by EAST-SH on the own car, one owned by the sibling branch, one
+    in the rival tenant."""
+    from fengkong.telematics.analytics import geofence_service as fences
+
+    def fence(acting: Any, unit: str, vehicle: str) -> str:
+        return fences.create_fence(uow, acting, fences.FenceDraft(
+            name=f"matrix {unit}", kind="forbidden", vehicle_ids=[vehicle], org_unit=unit,
+            geometry={"type": "Point", "coordinates": [121.47, 31.23]}, radius_m=500)).id
+
+    return {"own": fence(admin, "EAST-SH", trackers["own_vehicle_id"]),
+            "sibling": fence(admin, "WEST-CD", trackers["sibling_vehicle_id"]),
+            "rival": fence(rival, rival_unit, trackers["rival_vehicle_id"])}
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
@@ -226,6 +245,10 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/loans/{loan_id}/settlement-quote"): {"on": TODAY},
     ("GET", "/api/v1/devices/{device_id}/positions"): TRACK,
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/stops"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trips"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/mileage"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trajectory"): TRACK,
 }
 
 
@@ -317,6 +340,16 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/commands/{command_id}/approve"): lambda m: None,
     ("POST", "/api/v1/commands/{command_id}/reject"): lambda m: {"reason": "not yet"},
     ("POST", "/api/v1/commands/{command_id}/cancel"): lambda m: None,
+
+    ("POST", "/api/v1/geofences"): lambda m: {
+        "name": "Matrix fence", "kind": "allowed",
+        "geometry": {"type": "Point", "coordinates": [121.47, 31.23]}, "radius_m": 5000,
+        "vehicle_ids": [m.objects["vehicle_id"].own]},
+    ("DELETE", "/api/v1/geofences/{geofence_id}"): lambda m: None,
+    ("POST", "/api/v1/risk-areas/import"): lambda m: {
+        "filename": "areas.csv",
+        "content": "name,category,latitude,longitude,radius_m\nMarket,used_car_market,31.2,"
+                   "121.4,300\n"},
 }
 
 # POST routes that compute without storing anything (no audit record expected).

@@ -40,6 +40,7 @@ class FenceDraft:
     whole_tenant: bool = False
     dwell_s: int = 0
     category: str | None = None
+    org_unit: str | None = None   # the owning unit's code; the caller's own by default
 
 
 def create_fence(uow: UnitOfWork, principal: Principal, draft: FenceDraft) -> Geofence:
@@ -56,8 +57,10 @@ def create_fence(uow: UnitOfWork, principal: Principal, draft: FenceDraft) -> Ge
     vehicles = [get_vehicle(uow, principal, v, VEHICLES_READ).id for v in draft.vehicle_ids]
     units = [unit_by_code(uow, principal, code, GEOFENCES_MANAGE, "org_units").id
              for code in draft.org_units]
+    owner = (principal.org_unit_id if draft.org_unit is None else
+             unit_by_code(uow, principal, draft.org_unit, GEOFENCES_MANAGE).id)
     fence = Geofence(id=new_id(), tenant_id=principal.tenant_id,
-                     org_unit_id=principal.org_unit_id, name=draft.name, kind=draft.kind,
+                     org_unit_id=owner, name=draft.name, kind=draft.kind,
                      is_risk_area=False, category=draft.category,
                      geometry=shape_geojson(shape), radius_m=shape_radius(shape),
                      dwell_s=draft.dwell_s, applies_to_all=draft.whole_tenant,
