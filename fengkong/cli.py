@@ -22,6 +22,8 @@ from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
 from fengkong.loans.quote import Quote
 from fengkong.telematics import runtime
+from fengkong.telematics.analytics import cli as riskareas_cli
+from fengkong.telematics.analytics.stream import start_analytics
 from fengkong.telematics.directory import Directory
 from fengkong.telematics.gateway.server import Gateway
 from fengkong.telematics.gateway.settings import GatewaySettings
@@ -42,6 +44,7 @@ app.add_typer(loan_app, name="loan")
 ledger_app = typer.Typer(help="The general ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 simulator_cli.register(app)
+riskareas_cli.register(app)
 
 console = Console(stderr=True)
 
@@ -386,8 +389,9 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     configure_logging(container.settings.log_level, container.settings.log_format)
     scheduler = CobScheduler(container.uow, container.clock)
     scheduler.start()  # closes each tenant's yesterday once it is over
-    thread = None
+    thread = analytics = None
     if trackers:
+        analytics = start_analytics(container.uow, container.bus)  # behind position.received
         settings = gateway or _gateway_settings(container.settings)
         thread = runtime.GatewayThread(lambda: runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
@@ -402,6 +406,8 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     finally:
         if thread is not None:
             thread.stop()
+        if analytics is not None:
+            analytics.stop()
         scheduler.stop()
 
 
@@ -459,11 +465,13 @@ def worker(
         consumer = await FrameConsumer.open(
             url, StreamNames.named(container.settings.frames_stream), batch=batch)
         console.print(f"position worker: frames from {url}")
+        analytics = start_analytics(container.uow, container.bus)
         try:
             await runtime.run_worker(consumer, runtime.DatabaseWriter(container.uow),
                                      asyncio.Event())
         finally:
             await consumer.close()
+            analytics.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
