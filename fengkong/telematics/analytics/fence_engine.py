@@ -107,6 +107,14 @@ def _arrays(vehicle: Ints, fence: Ints, kind: int | NDArray[np.int8], at: Floats
                        else np.asarray(previous, np.int64))
 
 
+def _member(values: Ints, sorted_keys: Ints) -> NDArray[np.bool_]:
+    """`np.isin` for a few values against many sorted keys (no hashing of the many)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[pos] == values)
+
+
 @dataclass
 class FenceEngine:
     shapes: Sequence[Shape]
@@ -295,7 +303,10 @@ class FenceEngine:
             a_idx = np.concatenate([a_idx, np.full(len(hb), -1)])
         prev_near = {int(i): x[3] for i, x in before}
         lasts = np.append(heads[1:] - 1, len(v) - 1)
-        near_last = p[np.isin(p, lasts)], f[np.isin(p, lasts)]
+        is_last = np.zeros(len(v), bool)
+        is_last[lasts] = True
+        at_last = is_last[p]
+        near_last = p[at_last], f[at_last]
         for i in lasts.tolist():
             fences = frozenset(near_last[1][near_last[0] == i].tolist())
             self.last_fix[int(v[i])] = (float(tt[i]), float(la[i]), float(lo[i]), fences)
@@ -313,10 +324,10 @@ class FenceEngine:
         seg, fence = seg[hit], fence[hit]
         # a fence either end is inside or near is the ordinary streaming path's business
         nf = self.index.n
-        touched = p * nf + f
+        touched = np.sort(p * nf + f)
         ai, bi = a_idx[seg], b[seg]
-        far = ~(np.isin(bi * nf + fence, touched)
-                | ((ai >= 0) & np.isin(ai * nf + fence, touched)))
+        far = ~(_member(bi * nf + fence, touched)
+                | ((ai >= 0) & _member(ai * nf + fence, touched)))
         for j in np.flatnonzero(far & (ai < 0)).tolist():  # hops from the previous batch
             far[j] = int(fence[j]) not in prev_near.get(int(bi[j]), frozenset())
         ai, bi, fence = ai[far], bi[far], fence[far]

@@ -28,6 +28,7 @@ IN, BAND, OUT = 1, 2, 3
 M_PER_DEG = EARTH_R * np.pi / 180.0
 LEVELS = (0.005, 0.05, 0.5, 5.0)   # cell sizes in degrees; a fence goes to the finest level
 MAX_CELLS = 2048                   # ... where it covers at most this many cells
+DENSE_CELLS = 16_000_000           # a level's dense lookup table at most this large
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -48,6 +49,13 @@ class _Level:
     ptr: Ints         # entries of keys[i] are ptr[i]:ptr[i+1]
     fence: Ints       # entry -> fence index
     full: NDArray[np.bool_]  # entry: the cell lies wholly inside the shrunk fence
+    # a dense cell -> key-index table over the cells' bounding box, when it is small enough
+    # (one array read per point instead of a binary search)
+    dense: NDArray[np.int32] | None = None
+    ix0: int = 0
+    iy0: int = 0
+    width: int = 0
+    height: int = 0
 
 
 def _local(lat0: float, lon0: float) -> tuple[float, float, float]:
@@ -150,7 +158,16 @@ class FenceIndex:
         key, fence, full = key[order], fence[order], full[order]
         keys, starts = np.unique(key, return_index=True)
         ptr = np.append(starts, len(key)).astype(np.int64)
-        return _Level(cell, nx, keys.astype(np.int64), ptr, fence.astype(np.int64), full)
+        level = _Level(cell, nx, keys.astype(np.int64), ptr, fence.astype(np.int64), full)
+        if len(keys):
+            kx, ky = keys % nx, keys // nx
+            level.ix0, level.iy0 = int(kx.min()), int(ky.min())
+            level.width, level.height = int(kx.max()) - level.ix0 + 1, int(ky.max()) - level.iy0 + 1
+            if level.width * level.height <= DENSE_CELLS:
+                dense = np.full(level.width * level.height, -1, np.int32)
+                dense[(ky - level.iy0) * level.width + (kx - level.ix0)] = np.arange(len(keys))
+                level.dense = dense
+        return level
 
     def _classify_cells(self, fence: Ints, x0: Floats, y0: Floats, cell: float
                         ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
@@ -207,10 +224,17 @@ class FenceIndex:
         cell = level.cell
         ix = np.floor((lon + 180.0) / cell).astype(np.int64) % level.nx
         iy = np.floor((lat + 90.0) / cell).astype(np.int64)
-        key = iy * level.nx + ix
-        pos = np.searchsorted(level.keys, key)
-        pos[pos >= len(level.keys)] = 0
-        hit = np.flatnonzero(level.keys[pos] == key)
+        if level.dense is not None:
+            dx, dy = ix - level.ix0, iy - level.iy0
+            ok = (dx >= 0) & (dx < level.width) & (dy >= 0) & (dy < level.height)
+            pos = np.full(len(ix), -1, np.int64)
+            pos[ok] = level.dense[dy[ok] * level.width + dx[ok]]
+            hit = np.flatnonzero(pos >= 0)
+        else:
+            key = iy * level.nx + ix
+            pos = np.searchsorted(level.keys, key)
+            pos[pos >= len(level.keys)] = 0
+            hit = np.flatnonzero(level.keys[pos] == key)
         lo, hi = level.ptr[pos[hit]], level.ptr[pos[hit] + 1]
         count = hi - lo
         p = np.repeat(hit, count)
