@@ -16,7 +16,7 @@ the fences it passes; a fence both ends are outside of is reported as crossed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +123,12 @@ class FenceEngine:
     # per fence: a vehicle is taken to be inside until shown otherwise (an "allowed" fence:
     # a car first seen outside its allowed area must raise the exit)
     presumed_inside: Sequence[bool] | None = None
+    # or, per vehicle code, the fences presumed inside for that vehicle only (an allowed area
+    # applies to the cars it is assigned to); filled by the caller before `evaluate`
+    presumed_by_vehicle: dict[int, frozenset[int]] | None = None
+    # which (vehicle code, fence) pairs matter at all: a fence assigned to some cars is
+    # neither tracked nor reported for the others (None: every fence for every vehicle)
+    scope: Callable[[Ints, Ints], NDArray[np.bool_]] | None = None
     state: dict[int, dict[int, PairState]] = field(default_factory=dict)
     # each vehicle's last fix (t, lat, lon) and the fences it was inside or near then
     last_fix: dict[int, tuple[float, float, float, frozenset[int]]] = field(
@@ -134,7 +140,7 @@ class FenceEngine:
             self.dwell_s, dtype=float)
         self.presumed = (np.zeros(self.index.n, bool) if self.presumed_inside is None
                          else np.asarray(self.presumed_inside, bool))
-        self._presumed_list = np.flatnonzero(self.presumed).tolist()
+        self._presumed_all = frozenset(np.flatnonzero(self.presumed).tolist())
         self._cross_tree = shapely.STRtree(self.index.crossing_geometries())
 
     # --- the batch -------------------------------------------------------------------------
@@ -154,6 +160,9 @@ class FenceEngine:
         vend = np.append(vstart[1:], n)
         group = np.cumsum(new) - 1
         p, f, z = self.index.classify(la, lo)
+        if self.scope is not None and len(p):
+            keep = self.scope(v[p], f)
+            p, f, z = p[keep], f[keep], z[keep]
         out = Transitions.join([self._transitions(v, tt, group, vstart, vend, p, f, z),
                                 self._dwells(v, tt, vstart, vend),
                                 self._crossings(v, tt, la, lo, new, p, f)])
@@ -202,7 +211,10 @@ class FenceEngine:
         head[1:] = seg_pair[1:] != seg_pair[:-1]
         heads = np.flatnonzero(head)
         stored = np.array([c * nf + x for c, per in self.state.items() for x in per], np.int64)
-        known_head = np.isin(seg_pair[heads], stored) | self.presumed[seg_pair[heads] % nf]
+        known_head = np.isin(seg_pair[heads], stored)
+        if self.presumed.any():
+            known_head |= np.array([int(x) % nf in self._presumed(int(x) // nf)
+                                    for x in seg_pair[heads].tolist()], bool)
         prior_in = np.zeros(len(heads), bool)
         carry_zone = np.full(len(heads), OUT, np.int64)
         carry_len = np.zeros(len(heads), np.int64)
@@ -241,7 +253,7 @@ class FenceEngine:
                      ) -> tuple[Ints, Ints, Ints]:
         pairs, starts, lens = [], [], []
         for g, code in enumerate(v[vstart].tolist()):
-            for fence in {*self.state.get(code, {}), *self._presumed_list}:
+            for fence in {*self.state.get(code, {}), *self._presumed(code)}:
                 key = code * nf + fence
                 if key not in seen:
                     pairs.append(key)
@@ -250,11 +262,16 @@ class FenceEngine:
         return (np.asarray(pairs, np.int64), np.asarray(starts, np.int64),
                 np.asarray(lens, np.int64))
 
+    def _presumed(self, vehicle: int) -> frozenset[int]:
+        if self.presumed_by_vehicle is not None:
+            return self.presumed_by_vehicle.get(vehicle, frozenset())
+        return self._presumed_all
+
     def _pair_state(self, vehicle: int, fence: int) -> PairState:
         stored = self.state.get(vehicle, {}).get(fence)
         if stored is not None:
             return stored
-        return PairState(inside=True) if self.presumed[fence] else PairState()
+        return PairState(inside=True) if fence in self._presumed(vehicle) else PairState()
 
     def _store(self, seg_pair: Ints, heads: Ints, known: NDArray[np.bool_], state: Ints,
                zone: Ints, eff: Ints, transitions: Transitions, nf: int) -> None:
@@ -275,7 +292,7 @@ class FenceEngine:
             if not inside:
                 s.since = None
             per = self.state.setdefault(vehicle, {})
-            if inside or s.run_zone == IN or self.presumed[fence]:
+            if inside or s.run_zone == IN or fence in self._presumed(vehicle):
                 per[fence] = s
             else:
                 per.pop(fence, None)
@@ -321,6 +338,8 @@ class FenceEngine:
                                               np.column_stack([lo[b], la[b]])], axis=1))
         seg, fence = self._cross_tree.query(lines)
         hit = self._segment_hits(seg, fence, a_lat, a_lon, la[b], lo[b], lines)
+        if self.scope is not None and len(seg):
+            hit &= self.scope(v[b[seg]], fence)
         seg, fence = seg[hit], fence[hit]
         # a fence either end is inside or near is the ordinary streaming path's business
         nf = self.index.n

@@ -95,6 +95,8 @@ class LiveAnalytics:
             return
         now = uow.clock.now()
         vids = list(fresh)
+        for vid in vids:
+            tf.prepare(vid, refs[vid].unit_path)
         load_states(session, tf, vids)
         for vid in vids:
             last = rows[vid].last_fix

@@ -61,9 +61,14 @@ def visits_of(track: Track) -> list[Visit]:
 
 
 def due(row: VehicleAnalytics) -> bool:
+    """Hourly by fix time; a vehicle seen for the first time waits its first hour (so that a
+    burst of new vehicles does not refresh all at once)."""
     if row.watermark is None:
         return False
-    return row.places_at is None or (row.watermark - row.places_at).total_seconds() >= EVERY_S
+    if row.places_at is None:
+        row.places_at = row.watermark
+        return False
+    return (row.watermark - row.places_at).total_seconds() >= EVERY_S
 
 
 def refresh(session: Session, row: VehicleAnalytics, vehicle_id: str, zone: ZoneInfo,

@@ -187,8 +187,10 @@ def towing(vehicle_id: str, fixes: Sequence[dict[str, Any]],
            rules: SignalRules = SignalRules()) -> list[Finding]:
     """Moving with the ignition off: `towing_fixes` fixes in a row with ACC off at speed, or
     a car that moved `towing_distance_m` between ACC-off fixes."""
-    if len(fixes) < 2:
-        return []
+    if len(fixes) < rules.towing_fixes or not any(
+            _acc(f) is False and float(f.get("speed_kmh") or 0.0) >= rules.towing_speed_kmh
+            for f in fixes):
+        return []   # the common case, decided without arrays
     acc = np.array([_acc(f) is False for f in fixes])
     speed = np.array([float(f.get("speed_kmh") or 0.0) for f in fixes])
     lat = np.array([f["latitude"] for f in fixes])
@@ -217,6 +219,8 @@ def position_jumps(vehicle_id: str, fixes: Sequence[dict[str, Any]],
     seq = ([previous] if previous else []) + list(fixes)
     if len(seq) < 2:
         return []
+    if not _may_jump(seq, rules.jump_distance_m):
+        return []   # the common case: every step shorter than a jump, without arrays
     t = np.array([datetime.fromisoformat(f["fix_time"]).timestamp() for f in seq])
     lat = np.array([f["latitude"] for f in seq])
     lon = np.array([f["longitude"] for f in seq])
@@ -235,6 +239,15 @@ def position_jumps(vehicle_id: str, fixes: Sequence[dict[str, Any]],
                            {"positions": [pos_evidence(a), pos_evidence(b)],
                             "distance_m": round(float(d[i]))}))
     return out
+
+
+def _may_jump(seq: Sequence[dict[str, Any]], metres: float) -> bool:
+    """Whether any step could be longer than `metres` (a cheap bound: degrees of latitude
+    and of longitude at the equator are the longest)."""
+    limit = metres / 111_320.0
+    return any(abs(a["latitude"] - b["latitude"]) > limit
+               or abs(a["longitude"] - b["longitude"]) > limit
+               for a, b in zip(seq, seq[1:], strict=False))
 
 
 def _acc(f: dict[str, Any]) -> bool | None:
