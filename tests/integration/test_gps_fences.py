@@ -146,3 +146,25 @@ def test_a_restarted_worker_does_not_alarm_again(gw: GpsWorld) -> None:
     gw.worker = AnalyticsWorker(gw.container.uow).subscribe(gw.container.bus)  # new process
     gw.send(every(T0 + timedelta(minutes=5), 30, 5, HOME))
     assert len(gw.of("geofenceEnter")) == 1
+
+
+def test_a_fence_assigned_to_one_car_says_nothing_of_another(container: Container,
+                                                             world: DemoWorld) -> None:
+    from fengkong.telematics import device_service as svc
+    from tests.integration.gps_world import imei
+
+    gw = gps_world(container, world)
+    with container.uow() as uow:
+        admin = principal_of(uow, "demo.admin")
+        other = svc.create_vehicle(uow, admin, vin="JHMCM56557C404453", org_unit="EAST-SH")
+        uow.commit()
+    fence(gw, "forbidden", square(HOME, 500))       # assigned to gw's car only
+    gw.worker.on_event(Event("position.received", gw.tenant_id, {
+        "device_id": imei(9), "vehicle_id": other.id, "positions": [
+            {"id": f"o{i}", "fix_time": (T0 + timedelta(minutes=i)).isoformat(),
+             "latitude": HOME[0], "longitude": HOME[1], "speed_kmh": 0.0, "valid": True,
+             "archived": False, "attributes": {}} for i in range(5)]}, T0))
+    gw.worker.drain()
+    assert gw.alarms == []
+    gw.send(every(T0, 60, 5, HOME))
+    assert [a["vehicle_id"] for a in gw.of("geofenceEnter")] == [gw.vehicle_id]
