@@ -22,21 +22,24 @@ class Tracks:
 
 def _stay(rng: np.random.Generator, lat: float, lon: float, t0: float, dur: float,
           step: float) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    times = np.arange(t0, t0 + dur, step)
+    times = np.asarray(np.arange(t0, t0 + dur, step), dtype=np.float64)
     k = np.cos(np.radians(lat))
     return (times, lat + rng.normal(0, 8, len(times)) / M_PER_DEG,
             lon + rng.normal(0, 8, len(times)) / (M_PER_DEG * k))
 
 
+Leg = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
 def _drive(rng: np.random.Generator, a: tuple[float, float], b: tuple[float, float],
-           t0: float, step: float) -> tuple[NDArray[np.float64], ...]:
+           t0: float, step: float) -> Leg:
     k = np.cos(np.radians(a[0]))
     dy, dx = (b[0] - a[0]) * M_PER_DEG, (b[1] - a[1]) * M_PER_DEG * k
     dist = float(np.hypot(dx, dy))
     speed = rng.uniform(25, 70) / 3.6
     n = max(1, int(dist / speed / step))
     f = np.arange(1, n + 1) / (n + 1)
-    times = t0 + np.arange(1, n + 1) * step
+    times = np.asarray(t0 + np.arange(1, n + 1) * step, dtype=np.float64)
     return (times, a[0] + f * (b[0] - a[0]) + rng.normal(0, 5, n) / M_PER_DEG,
             a[1] + f * (b[1] - a[1]) + rng.normal(0, 5, n) / (M_PER_DEG * k))
 
