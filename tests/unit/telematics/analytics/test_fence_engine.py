@@ -182,3 +182,12 @@ def test_parse_shape_rejects_bad_geometry_with_the_field() -> None:
         with pytest.raises(InvalidInput) as err:
             parse_shape(bad)
         assert err.value.field == field
+
+
+def test_a_car_first_seen_outside_its_allowed_area_raises_the_exit() -> None:
+    engine = FenceEngine([square(31.0, 121.0, 500), square(31.0, 121.0, 500)],
+                         Hysteresis(margin_m=30, min_fixes=2), presumed_inside=[True, False])
+    events = run(engine, [31.5] * 3, [121.5] * 3)
+    assert [(e.fence, e.kind, e.fix) for e in events] == [(0, EXIT, 1)]
+    back = run(engine, [31.0] * 3, [121.0] * 3, t=[100, 110, 120])
+    assert sorted((e.fence, e.kind) for e in back) == [(0, ENTER), (1, ENTER)]
