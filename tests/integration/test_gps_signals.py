@@ -163,3 +163,16 @@ def test_the_risk_score_is_stored_with_its_reasons(gw: GpsWorld) -> None:
         assert row is not None and row.risk_score == 55
         assert [r["signal"] for r in row.risk_reasons] == ["towing", "positionJump"]
     assert [(r["previous"], r["score"]) for r in gw.risk] == [(0, 40), (40, 55)]
+
+
+def test_an_event_like_towing_ages_out_of_the_score_after_a_week(gw: GpsWorld) -> None:
+    gw.send(parked(T0, 1, HOME, 600))
+    gw.send(every(T0 + timedelta(hours=1), 30, 8, [east(HOME, 100.0 * i) for i in range(8)],
+                  ignition=False, speed=15))
+    assert gw.risk[-1]["score"] == 40
+    gw.send(parked(T0 + timedelta(days=6), 1, east(HOME, 700), 1800))
+    # still standing where it was towed to: idle for days now, and the towing still counts
+    assert [r["signal"] for r in gw.risk[-1]["reasons"]] == ["towing", "idleLong"]
+    gw.send(parked(T0 + timedelta(days=8), 1, east(HOME, 700), 1800))
+    assert [r["signal"] for r in gw.risk[-1]["reasons"]] == ["idleLong"]
+    assert (gw.risk[-1]["previous"], gw.risk[-1]["score"]) == (60, 20)

@@ -43,7 +43,7 @@ def apply(uow: UnitOfWork, row: VehicleAnalytics, vehicle: VehicleRef, finding: 
         if finding.key in active:
             return False
         active[finding.key] = {"signal": finding.type, "text": finding.text,
-                               "at": finding.occurred_at}
+                               "at": finding.occurred_at, "transient": finding.transient}
     else:
         if finding.key not in active:
             return False
@@ -53,11 +53,12 @@ def apply(uow: UnitOfWork, row: VehicleAnalytics, vehicle: VehicleRef, finding: 
     return True
 
 
-def expire(row: VehicleAnalytics, now: float, ends_itself: frozenset[str]) -> None:
-    """Drop standing signals of kinds that never clear, once they are a week old."""
+def expire(row: VehicleAnalytics, now: float) -> None:
+    """Drop signals that were events, not conditions (a towing, a jump, a crossing), once
+    they are a week old: they never clear of themselves."""
     active = row.active or {}
     keep = {k: v for k, v in active.items()
-            if v["signal"] not in ends_itself or now - float(v["at"]) < STANDING_DAYS * 86_400}
+            if not v.get("transient") or now - float(v["at"]) < STANDING_DAYS * 86_400}
     if len(keep) != len(active):
         row.active = keep
 

@@ -35,8 +35,6 @@ from fengkong.telematics.analytics.tenant_fences import (
 )
 from fengkong.telematics.models import Vehicle
 
-NEVER_CLEAR = frozenset({"towing", "positionJump", "towardBorder", "geofenceEnterCrossed"})
-
 
 @dataclass
 class Counts:
@@ -221,7 +219,8 @@ class LiveAnalytics:
                            evidence, state="cleared")
         if tr.kind == "crossed":
             return Finding("geofenceEnter", f"{key}:{int(tr.at)}", "warning", tr.at,
-                           f"crossed the forbidden area {name} between two fixes", evidence)
+                           f"crossed the forbidden area {name} between two fixes", evidence,
+                           transient=True)
         return None
 
     def _apply(self, uow: UnitOfWork, row: VehicleAnalytics, vehicle: VehicleRef,
@@ -250,7 +249,7 @@ class LiveAnalytics:
         if refresh.due(row):
             for f in refresh.refresh(uow.session, row, vehicle.id, zone, borders, rules):
                 self._apply(uow, row, vehicle, f, device)
-        alarms.expire(row, row.watermark.timestamp(), NEVER_CLEAR)
+        alarms.expire(row, row.watermark.timestamp())
         alarms.rescore(uow, row, vehicle)
         row.updated_at = uow.clock.now()
 

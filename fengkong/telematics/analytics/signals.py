@@ -53,6 +53,7 @@ class Finding:
     text: str
     evidence: dict[str, Any] = field(default_factory=dict)
     state: str = "raised"
+    transient: bool = False   # an event, not a condition: it never clears, it ages out
 
 
 def iso(ts: float) -> str:
@@ -174,7 +175,7 @@ def toward_border(vehicle_id: str, trip: Trip, start: tuple[float, float],
                    {"area_id": areas[i][0], "trip": {
                        "started_at": iso(trip.started_at), "ended_at": iso(trip.ended_at),
                        "distance_m": round(trip.distance_m)},
-                    "distance_to_area_m": round(float(d1[i]))})
+                    "distance_to_area_m": round(float(d1[i]))}, transient=True)
 
 
 def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -206,7 +207,8 @@ def towing(vehicle_id: str, fixes: Sequence[dict[str, Any]],
         out.append(Finding("towing", f"towing:{vehicle_id}:{first['fix_time']}", "critical",
                            datetime.fromisoformat(fixes[b - 1]["fix_time"]).timestamp(),
                            f"moved {moved:.0f} m with the ignition off",
-                           {"positions": [pos_evidence(f) for f in fixes[a:b]]}))
+                           {"positions": [pos_evidence(f) for f in fixes[a:b]]},
+                           transient=True))
     return out
 
 
@@ -237,7 +239,7 @@ def position_jumps(vehicle_id: str, fixes: Sequence[dict[str, Any]],
                            "warning", float(t[i + 1]),
                            f"jumped {d[i] / 1000:.1f} km in {dt[i]:.0f} s without driving",
                            {"positions": [pos_evidence(a), pos_evidence(b)],
-                            "distance_m": round(float(d[i]))}))
+                            "distance_m": round(float(d[i]))}, transient=True))
     return out
 
 
