@@ -25,6 +25,8 @@ from fengkong.decision.cli import strategy_app
 from fengkong.loans.quote import Quote
 from fengkong.scoring import cli as scoring_cli
 from fengkong.telematics import runtime
+from fengkong.telematics.analytics import cli as riskareas_cli
+from fengkong.telematics.analytics.stream import start_analytics
 from fengkong.telematics.directory import Directory
 from fengkong.telematics.gateway.server import Gateway
 from fengkong.telematics.gateway.settings import GatewaySettings
@@ -47,6 +49,7 @@ app.add_typer(ledger_app, name="ledger")
 simulator_cli.register(app)
 scoring_cli.register(app)
 app.add_typer(strategy_app, name="strategy")
+riskareas_cli.register(app)
 
 console = Console(stderr=True)
 
@@ -397,8 +400,9 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     reactions = wire_reactions(container, demo=demo)
     alarm_scheduler = AlarmScheduler(reactions.ticks)
     alarm_scheduler.start()  # escalations, delivery retries, silent trackers
-    thread = None
+    thread = analytics = None
     if trackers:
+        analytics = start_analytics(container.uow, container.bus)  # behind position.received
         settings = gateway or _gateway_settings(container.settings)
         thread = runtime.GatewayThread(lambda: runtime.build_gateway(
             container.uow, Directory(container.session_factory, container.clock),
@@ -416,6 +420,8 @@ def _run(container: Container, host: str, port: int, *, trackers: bool = True,
     finally:
         if thread is not None:
             thread.stop()
+        if analytics is not None:
+            analytics.stop()
         scheduler.stop()
         alarm_scheduler.stop()
         reactions.close()
@@ -487,11 +493,13 @@ def worker(
         from fengkong.bootstrap import wire_reactions
 
         wire_reactions(container)  # the worker publishes positions: it runs the analyzers
+        analytics = start_analytics(container.uow, container.bus)
         try:
             await runtime.run_worker(consumer, runtime.DatabaseWriter(container.uow),
                                      asyncio.Event())
         finally:
             await consumer.close()
+            analytics.stop()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())

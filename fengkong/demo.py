@@ -20,6 +20,7 @@ from fengkong.loans.demo_data import seed_loans, seed_products
 from fengkong.org import auth_service, service
 from fengkong.org.models import OrgUnit, Tenant, User
 from fengkong.org.scoping import Principal
+from fengkong.telematics.analytics.demo_data import seed_gps_risk
 from fengkong.telematics.demo_data import seed_trackers
 
 TENANT_CODE = "demo"
@@ -65,7 +66,8 @@ Seeder = Callable[[Container, UnitOfWork, DemoWorld], None]
 SEEDERS: list[Seeder] = [seed_products]
 # Seeders of the running demo only: a book of loans and their history, cars with trackers.
 # The test world skips them, so that each test starts from the org tree and the products alone.
-SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers, seed_alerts, seed_strategies]
+SHOWCASE_SEEDERS: list[Seeder] = [seed_loans, seed_trackers, seed_gps_risk, seed_alerts,
+                                  seed_strategies]
 
 
 def seed(container: Container, *, showcase: bool = False) -> DemoWorld:

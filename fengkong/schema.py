@@ -15,6 +15,8 @@ from fengkong.org import models as org_models
 from fengkong.telematics import command_models as telematics_command_models
 from fengkong.telematics import models as telematics_models
 from fengkong.telematics import permissions as telematics_permissions
+from fengkong.telematics.analytics import models as gps_analytics_models
+from fengkong.telematics.analytics import permissions as gps_analytics_permissions
 from fengkong.telematics.health import models as telematics_health_models
 
 metadata = Base.metadata
@@ -22,4 +24,5 @@ metadata = Base.metadata
 __all__ = ["alerts_models", "alerts_permissions", "core_models", "decision_models",
            "decision_permissions", "ledger_models", "ledger_permissions", "loans_models",
            "loans_permissions", "metadata", "org_models", "telematics_command_models",
-           "telematics_health_models", "telematics_models", "telematics_permissions"]
+           "telematics_health_models", "telematics_models", "telematics_permissions",
+           "gps_analytics_models", "gps_analytics_permissions"]

@@ -18,6 +18,7 @@ from fengkong.api import (
     audit,
     auth,
     decisions,
+    gps_risk,
     installation_checks,
     ledger,
     loan_accounts,
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 ROUTERS = [auth.router, org.router, audit.router, loans.router, ledger.router, loan_accounts.router,
            telematics.router, telematics_commands.router, alerts.router,
-           installation_checks.router, strategies.router, decisions.router]
+           installation_checks.router, strategies.router, decisions.router, gps_risk.router]
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

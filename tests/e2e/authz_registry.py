@@ -47,6 +47,7 @@ OBJECT_KINDS = {
     "device_id", "vehicle_id", "installation_id", "identifier", "command_id",
     "alarm_id", "channel_id",
     "strategy_id", "version_id", "decision_id", "stage",
+    "geofence_id",
 }
 
 
@@ -126,6 +127,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
             installation_service.start_check(uow, acting, uow.session.get(
                 DeviceInstallation, trackers[f"{where}_installation_id"]))
         strategies = _strategies(container, uow, admin, rival_p, rival.id, rival_unit.id, world)
+        geofences = _geofences(uow, admin, rival_p, trackers, rival_unit.code)
         uow.commit()
         objects = {
             "unit_id": Objects(world.units["EAST-SH"], world.units["WEST-CD"], rival_unit.id),
@@ -152,6 +154,7 @@ def build(container: Container, world: DemoWorld) -> Matrix:
                                    strategies["rival_decision"]),
             # Stages are not owned: another tenant's "object" is a stage that does not exist.
             "stage": Objects("application", None, "no_such_stage"),
+            "geofence_id": Objects(geofences["own"], geofences["sibling"], geofences["rival"]),
         }
         return Matrix(world, rival_root.id, objects, {**loans, **trackers, **strategies})
 
@@ -302,6 +305,22 @@ def _strategies(container: Any, uow: Any, admin: Any, rival: Any, rival_id: str,
     return out
 
 
+def _geofences(uow: Any, admin: Any, rival: Any, trackers: dict[str, str],
+               rival_unit: str) -> dict[str, str]:
+    """A circle fence owned by EAST-SH on the own car, one owned by the sibling branch, one
+    in the rival tenant."""
+    from fengkong.telematics.analytics import geofence_service as fences
+
+    def fence(acting: Any, unit: str, vehicle: str) -> str:
+        return fences.create_fence(uow, acting, fences.FenceDraft(
+            name=f"matrix {unit}", kind="forbidden", vehicle_ids=[vehicle], org_unit=unit,
+            geometry={"type": "Point", "coordinates": [121.47, 31.23]}, radius_m=500)).id
+
+    return {"own": fence(admin, "EAST-SH", trackers["own_vehicle_id"]),
+            "sibling": fence(admin, "WEST-CD", trackers["sibling_vehicle_id"]),
+            "rival": fence(rival, rival_unit, trackers["rival_vehicle_id"])}
+
+
 # Routes whose own-subtree call needs an object in another state than the usual one.
 OWN_OBJECTS: dict[tuple[str, str], Callable[[Matrix], dict[str, str]]] = {
     ("POST", "/api/v1/loans/{loan_id}/disburse"): lambda m: {"loan_id": m.extra["approved"]},
@@ -326,6 +345,10 @@ QUERIES: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/vehicles/{vehicle_id}/positions"): TRACK,
     ("GET", "/api/v1/alarms/stream"): {"lasts_s": "0"},
     ("GET", "/api/v1/strategy-versions/{version_id}/jdm"): {"table": "pricing"},
+    ("GET", "/api/v1/vehicles/{vehicle_id}/stops"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trips"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/mileage"): TRACK,
+    ("GET", "/api/v1/vehicles/{vehicle_id}/trajectory"): TRACK,
 }
 
 
@@ -448,6 +471,16 @@ SAMPLE_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/decisions/{stage}"): lambda m: {
         "product": "M-PROD", "inputs": dict(GOOD_APPLICANT), "subject_id": "APP-1"},
     ("POST", "/api/v1/decisions/{decision_id}/outcome"): lambda m: {"bad": True},
+
+    ("POST", "/api/v1/geofences"): lambda m: {
+        "name": "Matrix fence", "kind": "allowed",
+        "geometry": {"type": "Point", "coordinates": [121.47, 31.23]}, "radius_m": 5000,
+        "vehicle_ids": [m.objects["vehicle_id"].own]},
+    ("DELETE", "/api/v1/geofences/{geofence_id}"): lambda m: None,
+    ("POST", "/api/v1/risk-areas/import"): lambda m: {
+        "filename": "areas.csv",
+        "content": "name,category,latitude,longitude,radius_m\nMarket,used_car_market,31.2,"
+                   "121.4,300\n"},
 }
 
 # POST routes that compute without storing anything (no audit record expected).
