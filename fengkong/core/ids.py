@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 import time
@@ -13,8 +12,9 @@ _last_ms = -1
 _last_random = 0
 
 
-# RFC 4648 base32 spelled in Crockford's alphabet: b32encode does the digit work in C.
-_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET.encode())
+# Every pair of digits (10 bits): a ULID's 130 bits are spelled in 13 look-ups.
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+_PAIR_SHIFTS = tuple(range(120, -1, -10))
 
 
 def _encode(value: int, length: int) -> str:
@@ -41,10 +41,9 @@ def new_id(now_ms: int | None = None) -> str:
 
 
 def _spell(ms: int, rnd: int) -> str:
-    """The 26 digits of a ULID. 160 bits are exactly 32 base32 digits; the ULID is the last
-    26 of them (the top 30 bits are zero)."""
-    digits = base64.b32encode(((ms << 80) | rnd).to_bytes(20, "big"))
-    return digits[6:].translate(_TO_CROCKFORD).decode()
+    """The 26 digits of a ULID, two at a time (the digit-by-digit `_encode` costs 5x more)."""
+    value = (ms << 80) | rnd
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])
 
 
 def id_timestamp_ms(ulid: str) -> int:
