@@ -22,7 +22,7 @@ from fengkong.bootstrap import Container, bootstrap
 from fengkong.core.config import Settings, load_settings
 from fengkong.core.errors import FengkongError
 from fengkong.loans.quote import Quote
-from fengkong.telematics import runtime
+from fengkong.telematics import heap, runtime
 from fengkong.telematics.directory import Directory
 from fengkong.telematics.gateway.server import Gateway
 from fengkong.telematics.gateway.settings import GatewaySettings
@@ -440,6 +440,7 @@ def gateway(
         if metrics_port:
             start_http_server(metrics_port, addr=settings.host, registry=registry)
         await listeners.start()
+        heap.settle()
         dispatcher = runtime.start_dispatcher(container.uow, listeners)
         console.print("tracker gateway: " + ", ".join(
             f"{name} on {settings.host}:{p}" for name, p in listeners.ports.items())

@@ -27,6 +27,7 @@ from fengkong.telematics.gateway.settings import GatewaySettings
 log = logging.getLogger("fengkong.telematics.gateway")
 
 BUFFER_OVERFLOW = "buffer_overflow"
+_FAILED = Outcome()          # a frame whose handling raised: neither decoded nor answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,12 @@ class Connection:
                                         settings.rate_limit_close_after, now)
         self.close_reason: str | None = None
         self.announced = False           # made the device's connection at the gateway
+        # the counters of this protocol, resolved once (a labels() look-up per frame cost
+        # more than the frame's decoding of its header)
+        metrics = wiring.metrics
+        self._decoded = metrics.decoded.labels(self.protocol)
+        self._stored = metrics.stored.labels(self.protocol)
+        self._acks = metrics.acks.labels(self.protocol)
         self._rest = b""
         self._write_lock = asyncio.Lock()
 
@@ -138,8 +145,9 @@ class Connection:
         """Handle a batch of frames in order, store what they decoded in one call, then send
         their replies: a device hears an acknowledgement only for what is durable."""
         outcomes: list[Outcome] = []
+        now = self._monotonic()          # the frames of one read arrived together
         for frame in frames:
-            admission = self.limiter.admit(self._monotonic())
+            admission = self.limiter.admit(now)
             if admission is not Admission.ACCEPT:
                 self._count_rejected(Refusal.RATE_LIMITED)
                 if admission is Admission.CLOSE:
@@ -147,11 +155,14 @@ class Connection:
                     break
                 continue
             outcomes.append(await self._handle(frame, received_at))
+        decoded = sum(1 for o in outcomes if o.rejected is None and o is not _FAILED)
+        if decoded:
+            self._decoded.inc(decoded)
         if not await self._store([o.inbound for o in outcomes if o.inbound is not None]):
             return
         replies = [reply for outcome in outcomes for reply in outcome.replies]
         if replies and await self._write(b"".join(replies)):
-            self.wiring.metrics.acks.labels(self.protocol).inc(len(replies))
+            self._acks.inc(len(replies))
         if self.session.identified and not self.announced:
             self.announced = True
             await self.wiring.on_identified(self)
@@ -165,13 +176,11 @@ class Connection:
             log.exception("tracker frame handling failed",
                           extra={**self._log_fields(), "frame": frame.hex()})
             self._count_rejected(Refusal.INTERNAL)
-            return Outcome()
+            return _FAILED
         if outcome.rejected is not None:
             self._count_rejected(outcome.rejected)
             log.debug("tracker frame rejected",
                       extra={**self._log_fields(), "reason": outcome.rejected})
-        else:
-            self.wiring.metrics.decoded.labels(self.protocol).inc()
         return outcome
 
     async def _store(self, batch: list[Inbound]) -> bool:
@@ -188,7 +197,7 @@ class Connection:
                         exc_info=True, extra={**self._log_fields(), "frames": len(batch)})
             self.close("store_failed")
             return False
-        metrics.stored.labels(self.protocol).inc(len(batch))
+        self._stored.inc(len(batch))
         return True
 
     async def _write(self, payload: bytes) -> bool:
