@@ -9,7 +9,7 @@ from fengkong.telematics import heap
 
 def test_settle_freezes_what_exists_and_raises_the_thresholds() -> None:
     before = gc.get_threshold()
-    survivor = {"made": "before the listeners were up"}
+    survivor = [["made before the listeners were up"]]     # lists are always tracked
     try:
         heap.settle()
         assert gc.get_freeze_count() > 0
