@@ -34,8 +34,8 @@ def sqlite_time(value: datetime | None) -> str | None:
         raise ValueError("naive datetime given where UTC is required")
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
-            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its zone: isoformat is C, an f-string is not
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_json(value: Any) -> str | None:

@@ -67,6 +67,11 @@ class Connection:
         self._acks = metrics.acks.labels(self.protocol)
         self._rest = b""
         self._write_lock = asyncio.Lock()
+        # the read timeout: one timer per connection, re-armed lazily (see `_arm`)
+        self._task: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._reading = False
+        self._expired: str | None = None
 
     @property
     def device(self) -> DeviceInfo | None:
@@ -75,6 +80,7 @@ class Connection:
     async def serve(self) -> None:
         metrics = self.wiring.metrics
         metrics.connections.labels(self.protocol).inc()
+        self._task = asyncio.current_task()
         try:
             while self.close_reason is None:
                 data = await self._read()
@@ -85,6 +91,8 @@ class Connection:
             log.exception("tracker connection failed", extra=self._log_fields())
             self.close("internal")
         finally:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
             metrics.connections.labels(self.protocol).dec()
             metrics.closed.labels(self.protocol, self.close_reason or "internal").inc()
             self.writer.close()
@@ -107,19 +115,50 @@ class Connection:
         return await self._write(payload)
 
     async def _read(self) -> bytes:
-        wait, expiry = self.timers.next_expiry(self._monotonic())
+        """The next bytes, or b"" with the close reason set (eof, reset, or a timer's). The
+        timers bound only the wait for bytes, never the storing of a batch."""
+        wait, _ = self.timers.next_expiry(self._monotonic())
+        self._arm(wait)
+        self._reading = True
         try:
-            async with asyncio.timeout(wait):
-                data = await self.reader.read(self.wiring.settings.read_size)
-        except TimeoutError:
-            self.close(expiry)
+            data = await self.reader.read(self.wiring.settings.read_size)
+        except asyncio.CancelledError:
+            task = self._task
+            if self._expired is None or task is None or task.uncancel() > 0:
+                raise                          # cancelled from outside: not a timeout
+            self.close(self._expired)
             return b""
         except ConnectionError:
             self.close("reset")
             return b""
+        finally:
+            self._reading = False
         if not data:
             self.close("eof")
         return data
+
+    def _arm(self, wait: float) -> None:
+        """Make sure the watchdog fires by `wait` seconds from now. A timer already due by
+        then is kept (when it fires early it looks again), so a busy connection schedules a
+        timer once per idle period instead of once per read, as `asyncio.timeout` would."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        if self._watchdog is not None:
+            if self._watchdog.when() <= deadline:
+                return
+            self._watchdog.cancel()
+        self._watchdog = loop.call_at(deadline, self._on_watchdog)
+
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        if not self._reading or self._task is None:
+            return                             # the next read arms it again
+        wait, expiry = self.timers.next_expiry(self._monotonic())
+        if wait > 0.0:
+            self._arm(wait)
+            return
+        self._expired = str(expiry)
+        self._task.cancel()
 
     async def _on_data(self, data: bytes) -> None:
         settings = self.wiring.settings
@@ -206,6 +245,9 @@ class Connection:
         async with self._write_lock:
             try:
                 self.writer.write(payload)
+                transport = self.writer.transport
+                if not transport.get_write_buffer_size() and not transport.is_closing():
+                    return True                # all of it is in the socket: nothing to drain
                 async with asyncio.timeout(self.wiring.settings.write_timeout):
                     await self.writer.drain()
             except TimeoutError:
