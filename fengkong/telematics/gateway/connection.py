@@ -117,8 +117,9 @@ class Connection:
     async def _read(self) -> bytes:
         """The next bytes, or b"" with the close reason set (eof, reset, or a timer's). The
         timers bound only the wait for bytes, never the storing of a batch."""
-        wait, _ = self.timers.next_expiry(self._monotonic())
-        self._arm(wait)
+        now = self._monotonic()
+        wait, _ = self.timers.next_expiry(now)
+        self._arm(now + wait)
         self._reading = True
         try:
             data = await self.reader.read(self.wiring.settings.read_size)
@@ -137,25 +138,24 @@ class Connection:
             self.close("eof")
         return data
 
-    def _arm(self, wait: float) -> None:
-        """Make sure the watchdog fires by `wait` seconds from now. A timer already due by
+    def _arm(self, deadline: float) -> None:
+        """Make sure the watchdog fires by `deadline` (loop time). A timer already due by
         then is kept (when it fires early it looks again), so a busy connection schedules a
         timer once per idle period instead of once per read, as `asyncio.timeout` would."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
         if self._watchdog is not None:
             if self._watchdog.when() <= deadline:
                 return
             self._watchdog.cancel()
-        self._watchdog = loop.call_at(deadline, self._on_watchdog)
+        self._watchdog = asyncio.get_running_loop().call_at(deadline, self._on_watchdog)
 
     def _on_watchdog(self) -> None:
         self._watchdog = None
         if not self._reading or self._task is None:
             return                             # the next read arms it again
-        wait, expiry = self.timers.next_expiry(self._monotonic())
+        now = self._monotonic()
+        wait, expiry = self.timers.next_expiry(now)
         if wait > 0.0:
-            self._arm(wait)
+            self._arm(now + wait)
             return
         self._expired = str(expiry)
         self._task.cancel()
@@ -166,12 +166,14 @@ class Connection:
         self._rest = found.rest
         for error in found.errors:
             self._count_rejected(error.reason)
-        self.timers.on_read(self._monotonic(), frames=len(found.frames),
+        now = self._monotonic()
+        self.timers.on_read(now, frames=len(found.frames),
                             partial=bool(self._rest))
         received_at = self.wiring.clock.now()
         frames = found.frames
         for start in range(0, len(frames), settings.batch_size):
-            await self._process(frames[start:start + settings.batch_size], received_at)
+            await self._process(frames[start:start + settings.batch_size], received_at,
+                                now if start == 0 else self._monotonic())
             if self.close_reason is not None:
                 return
         # The framers cap a frame at 4 KiB, so this is a backstop, checked after the complete
@@ -180,11 +182,12 @@ class Connection:
             self._count_rejected(BUFFER_OVERFLOW)
             self.close(BUFFER_OVERFLOW)
 
-    async def _process(self, frames: Sequence[bytes], received_at: datetime) -> None:
+    async def _process(self, frames: Sequence[bytes], received_at: datetime,
+                       now: float) -> None:
         """Handle a batch of frames in order, store what they decoded in one call, then send
-        their replies: a device hears an acknowledgement only for what is durable."""
+        their replies: a device hears an acknowledgement only for what is durable. `now`:
+        when the batch's frames came (they arrived together, so the limiter reads it once)."""
         outcomes: list[Outcome] = []
-        now = self._monotonic()          # the frames of one read arrived together
         for frame in frames:
             admission = self.limiter.admit(now)
             if admission is not Admission.ACCEPT:
