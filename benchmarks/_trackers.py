@@ -273,6 +273,7 @@ async def _serve(conn: Connection, spec: ServerSpec, pauses: GcPauses) -> None:
         return
     from prometheus_client import CollectorRegistry
 
+    from fengkong.telematics import heap
     from fengkong.telematics.directory import Directory
     from fengkong.telematics.gateway.settings import GatewaySettings
     from fengkong.telematics.runtime import DatabaseWriter, build_gateway
@@ -289,6 +290,7 @@ async def _serve(conn: Connection, spec: ServerSpec, pauses: GcPauses) -> None:
     gateway = build_gateway(container.uow, Directory(container.session_factory, container.clock),
                             container.clock, settings, sink, registry=registry)
     await gateway.start()
+    heap.settle()                      # as `fengkong serve` and `fengkong gateway` do
     conn.send({"port": gateway.ports["gt06"], "pid": os.getpid()})
     try:
         while (await commands.get())[0] != "stop":

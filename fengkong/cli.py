@@ -24,7 +24,7 @@ from fengkong.core.errors import FengkongError
 from fengkong.decision.cli import strategy_app
 from fengkong.loans.quote import Quote
 from fengkong.scoring import cli as scoring_cli
-from fengkong.telematics import runtime
+from fengkong.telematics import heap, runtime
 from fengkong.telematics.analytics import cli as riskareas_cli
 from fengkong.telematics.analytics.stream import start_analytics
 from fengkong.telematics.directory import Directory
@@ -457,6 +457,7 @@ def gateway(
         if metrics_port:
             start_http_server(metrics_port, addr=settings.host, registry=registry)
         await listeners.start()
+        heap.settle()
         dispatcher = runtime.start_dispatcher(container.uow, listeners)
         console.print("tracker gateway: " + ", ".join(
             f"{name} on {settings.host}:{p}" for name, p in listeners.ports.items())

@@ -44,7 +44,6 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
-    bindparam,
     case,
     func,
     or_,
@@ -58,6 +57,7 @@ from sqlalchemy.orm import Session
 from fengkong.core.db import Base
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
+from fengkong.telematics.bulk_sql import BulkWriter
 from fengkong.telematics.models import Device, DeviceInstallation, DeviceState, StoredPosition
 from fengkong.telematics.positions import FilterRules, Fix, Reason, screen
 from fengkong.telematics.protocols import position as key
@@ -265,15 +265,12 @@ def _row(device_id: str, device: _Device, report: Report,
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """One multi-row INSERT; the ids of the rows that were new."""
+    """One many-row INSERT; the ids of the rows that were new."""
     if not rows:
         return set()
     if _on_postgresql(session):
         ensure_partitions(session, {(r["fix_time"].year, r["fix_time"].month) for r in rows})
-    stmt = (_insert_rows(session, StoredPosition, POSITION_COLUMNS, rows)
-            .on_conflict_do_nothing(index_elements=["device_id", "fix_time"])
-            .returning(StoredPosition.id))
-    return set(session.scalars(stmt, _parameters(session, POSITION_COLUMNS, rows)).all())
+    return set(_bulk(session, "positions").run(session, rows))
 
 
 POSITION_COLUMNS = ("id", "tenant_id", "device_id", "vehicle_id", "fix_time", "received_at",
@@ -281,31 +278,47 @@ POSITION_COLUMNS = ("id", "tenant_id", "device_id", "vehicle_id", "fix_time", "r
                     "archived", "attributes")
 
 
-def _insert_rows(session: Session, model: type[Base], columns: Sequence[str],
-                 rows: list[dict[str, Any]]) -> Any:
-    """INSERT of many rows as one statement. On PostgreSQL the rows travel as one array per
-    column, unnested into rows by the server: a statement of constant text that the driver
-    prepares once, instead of a VALUES list of thousands of parameters parsed every batch.
-    Elsewhere the driver's executemany is folded into multi-row VALUES by SQLAlchemy."""
-    stmt = dialect_insert(session, model)
-    if not _on_postgresql(session):
-        return stmt
-    table = stmt.table
-    source = select(*(func.unnest(bindparam(c, type_=postgresql.ARRAY(table.c[c].type)))
-                      .label(c) for c in columns))
-    return stmt.from_select(list(columns), source)
-
-
-def _parameters(session: Session, columns: Sequence[str],
-                rows: list[dict[str, Any]]) -> Any:
-    """The rows as `_insert_rows` takes them: a list of dicts, or a dict of columns."""
-    if _on_postgresql(session):
-        return {c: [row[c] for row in rows] for c in columns}
-    return [{c: row[c] for c in columns} for row in rows]
-
-
 def _on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _positions_statement(stmt: Any) -> Any:
+    return (stmt.on_conflict_do_nothing(index_elements=["device_id", "fix_time"])
+            .returning(stmt.table.c.id))
+
+
+def _states_statement(stmt: Any) -> Any:
+    """The fix columns move only to a newer fix, the readings only to values a report
+    carried, last_seen only forward: the statement compares, so concurrent writers cannot
+    move a device's state back."""
+    new, old = stmt.excluded, stmt.table.c
+    newer_fix = or_(old.fix_time.is_(None),
+                    and_(new.fix_time.is_not(None), new.fix_time > old.fix_time))
+    later_seen = or_(old.last_seen.is_(None), new.last_seen > old.last_seen)
+    changes: dict[str, Any] = {c: case((newer_fix, new[c]), else_=old[c]) for c in FIX_COLUMNS}
+    changes |= {c: func.coalesce(new[c], old[c]) for c in (*READING_COLUMNS, "alarm",
+                                                             "alarm_at")}
+    changes |= {"status": new.status, "updated_at": new.updated_at,
+                "last_seen": case((later_seen, new.last_seen), else_=old.last_seen)}
+    return stmt.on_conflict_do_update(index_elements=["device_id"], set_=changes)
+
+
+_BULK_SPECS: dict[str, tuple[type[Base], tuple[str, ...], Any, bool]] = {
+    "positions": (StoredPosition, POSITION_COLUMNS, _positions_statement, True),
+    "states": (DeviceState, STATE_COLUMNS, _states_statement, False),
+}
+_bulk_writers: dict[tuple[str, str], BulkWriter] = {}
+
+
+def _bulk(session: Session, name: str) -> BulkWriter:
+    dialect = session.get_bind().dialect.name
+    writer = _bulk_writers.get((name, dialect))
+    if writer is None:
+        model, columns, build, returning = _BULK_SPECS[name]
+        writer = BulkWriter(cast(Table, model.__table__), columns, dialect, build,
+                            returning=returning)
+        _bulk_writers[(name, dialect)] = writer
+    return writer
 
 
 # --- live state ------------------------------------------------------------------------------
@@ -432,22 +445,8 @@ def _position_payload(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upsert_states(session: Session, states: list[dict[str, Any]]) -> None:
-    """One upsert for every device of the batch. The fix columns move only to a newer fix,
-    the readings only to values a report carried, last_seen only forward."""
-    if not states:
-        return
-    stmt = _insert_rows(session, DeviceState, STATE_COLUMNS, states)
-    new, old = stmt.excluded, stmt.table.c
-    newer_fix = or_(old.fix_time.is_(None),
-                    and_(new.fix_time.is_not(None), new.fix_time > old.fix_time))
-    later_seen = or_(old.last_seen.is_(None), new.last_seen > old.last_seen)
-    changes: dict[str, Any] = {c: case((newer_fix, new[c]), else_=old[c]) for c in FIX_COLUMNS}
-    changes |= {c: func.coalesce(new[c], old[c]) for c in (*READING_COLUMNS, "alarm",
-                                                             "alarm_at")}
-    changes |= {"status": new.status, "updated_at": new.updated_at,
-                "last_seen": case((later_seen, new.last_seen), else_=old.last_seen)}
-    session.execute(stmt.on_conflict_do_update(index_elements=["device_id"], set_=changes),
-                    _parameters(session, STATE_COLUMNS, states))
+    """One upsert for every device of the batch (see `_states_statement`)."""
+    _bulk(session, "states").run(session, states)
 
 
 # --- connection status -----------------------------------------------------------------------

@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry
 
 from fengkong.core.clock import Clock
 from fengkong.core.uow import UnitOfWork
-from fengkong.telematics import position_store
+from fengkong.telematics import heap, position_store
 from fengkong.telematics.command_rules import Timing
 from fengkong.telematics.directory import Directory, KnownDevice
 from fengkong.telematics.dispatch import CommandDispatcher, correlate
@@ -280,6 +280,7 @@ class GatewayThread:
         self._stop = asyncio.Event()
         gateway = self._make()
         await gateway.start()
+        heap.settle()
         self.gateway = gateway
         dispatcher = self._dispatch(gateway) if self._dispatch else None
         extra = self._after_start(gateway) if self._after_start else None

@@ -27,6 +27,7 @@ from fengkong.telematics.gateway.settings import GatewaySettings
 log = logging.getLogger("fengkong.telematics.gateway")
 
 BUFFER_OVERFLOW = "buffer_overflow"
+_FAILED = Outcome()          # a frame whose handling raised: neither decoded nor answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,19 @@ class Connection:
                                         settings.rate_limit_close_after, now)
         self.close_reason: str | None = None
         self.announced = False           # made the device's connection at the gateway
+        # the counters of this protocol, resolved once (a labels() look-up per frame cost
+        # more than the frame's decoding of its header)
+        metrics = wiring.metrics
+        self._decoded = metrics.decoded.labels(self.protocol)
+        self._stored = metrics.stored.labels(self.protocol)
+        self._acks = metrics.acks.labels(self.protocol)
         self._rest = b""
         self._write_lock = asyncio.Lock()
+        # the read timeout: one timer per connection, re-armed lazily (see `_arm`)
+        self._task: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._reading = False
+        self._expired: str | None = None
 
     @property
     def device(self) -> DeviceInfo | None:
@@ -68,6 +80,7 @@ class Connection:
     async def serve(self) -> None:
         metrics = self.wiring.metrics
         metrics.connections.labels(self.protocol).inc()
+        self._task = asyncio.current_task()
         try:
             while self.close_reason is None:
                 data = await self._read()
@@ -78,6 +91,8 @@ class Connection:
             log.exception("tracker connection failed", extra=self._log_fields())
             self.close("internal")
         finally:
+            if self._watchdog is not None:
+                self._watchdog.cancel()
             metrics.connections.labels(self.protocol).dec()
             metrics.closed.labels(self.protocol, self.close_reason or "internal").inc()
             self.writer.close()
@@ -100,19 +115,50 @@ class Connection:
         return await self._write(payload)
 
     async def _read(self) -> bytes:
-        wait, expiry = self.timers.next_expiry(self._monotonic())
+        """The next bytes, or b"" with the close reason set (eof, reset, or a timer's). The
+        timers bound only the wait for bytes, never the storing of a batch."""
+        now = self._monotonic()
+        wait, _ = self.timers.next_expiry(now)
+        self._arm(now + wait)
+        self._reading = True
         try:
-            async with asyncio.timeout(wait):
-                data = await self.reader.read(self.wiring.settings.read_size)
-        except TimeoutError:
-            self.close(expiry)
+            data = await self.reader.read(self.wiring.settings.read_size)
+        except asyncio.CancelledError:
+            task = self._task
+            if self._expired is None or task is None or task.uncancel() > 0:
+                raise                          # cancelled from outside: not a timeout
+            self.close(self._expired)
             return b""
         except ConnectionError:
             self.close("reset")
             return b""
+        finally:
+            self._reading = False
         if not data:
             self.close("eof")
         return data
+
+    def _arm(self, deadline: float) -> None:
+        """Make sure the watchdog fires by `deadline` (loop time). A timer already due by
+        then is kept (when it fires early it looks again), so a busy connection schedules a
+        timer once per idle period instead of once per read, as `asyncio.timeout` would."""
+        if self._watchdog is not None:
+            if self._watchdog.when() <= deadline:
+                return
+            self._watchdog.cancel()
+        self._watchdog = asyncio.get_running_loop().call_at(deadline, self._on_watchdog)
+
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        if not self._reading or self._task is None:
+            return                             # the next read arms it again
+        now = self._monotonic()
+        wait, expiry = self.timers.next_expiry(now)
+        if wait > 0.0:
+            self._arm(now + wait)
+            return
+        self._expired = str(expiry)
+        self._task.cancel()
 
     async def _on_data(self, data: bytes) -> None:
         settings = self.wiring.settings
@@ -120,12 +166,14 @@ class Connection:
         self._rest = found.rest
         for error in found.errors:
             self._count_rejected(error.reason)
-        self.timers.on_read(self._monotonic(), frames=len(found.frames),
+        now = self._monotonic()
+        self.timers.on_read(now, frames=len(found.frames),
                             partial=bool(self._rest))
         received_at = self.wiring.clock.now()
         frames = found.frames
         for start in range(0, len(frames), settings.batch_size):
-            await self._process(frames[start:start + settings.batch_size], received_at)
+            await self._process(frames[start:start + settings.batch_size], received_at,
+                                now if start == 0 else self._monotonic())
             if self.close_reason is not None:
                 return
         # The framers cap a frame at 4 KiB, so this is a backstop, checked after the complete
@@ -134,12 +182,14 @@ class Connection:
             self._count_rejected(BUFFER_OVERFLOW)
             self.close(BUFFER_OVERFLOW)
 
-    async def _process(self, frames: Sequence[bytes], received_at: datetime) -> None:
+    async def _process(self, frames: Sequence[bytes], received_at: datetime,
+                       now: float) -> None:
         """Handle a batch of frames in order, store what they decoded in one call, then send
-        their replies: a device hears an acknowledgement only for what is durable."""
+        their replies: a device hears an acknowledgement only for what is durable. `now`:
+        when the batch's frames came (they arrived together, so the limiter reads it once)."""
         outcomes: list[Outcome] = []
         for frame in frames:
-            admission = self.limiter.admit(self._monotonic())
+            admission = self.limiter.admit(now)
             if admission is not Admission.ACCEPT:
                 self._count_rejected(Refusal.RATE_LIMITED)
                 if admission is Admission.CLOSE:
@@ -147,11 +197,14 @@ class Connection:
                     break
                 continue
             outcomes.append(await self._handle(frame, received_at))
+        decoded = sum(1 for o in outcomes if o.rejected is None and o is not _FAILED)
+        if decoded:
+            self._decoded.inc(decoded)
         if not await self._store([o.inbound for o in outcomes if o.inbound is not None]):
             return
         replies = [reply for outcome in outcomes for reply in outcome.replies]
         if replies and await self._write(b"".join(replies)):
-            self.wiring.metrics.acks.labels(self.protocol).inc(len(replies))
+            self._acks.inc(len(replies))
         if self.session.identified and not self.announced:
             self.announced = True
             await self.wiring.on_identified(self)
@@ -165,13 +218,11 @@ class Connection:
             log.exception("tracker frame handling failed",
                           extra={**self._log_fields(), "frame": frame.hex()})
             self._count_rejected(Refusal.INTERNAL)
-            return Outcome()
+            return _FAILED
         if outcome.rejected is not None:
             self._count_rejected(outcome.rejected)
             log.debug("tracker frame rejected",
                       extra={**self._log_fields(), "reason": outcome.rejected})
-        else:
-            self.wiring.metrics.decoded.labels(self.protocol).inc()
         return outcome
 
     async def _store(self, batch: list[Inbound]) -> bool:
@@ -188,7 +239,7 @@ class Connection:
                         exc_info=True, extra={**self._log_fields(), "frames": len(batch)})
             self.close("store_failed")
             return False
-        metrics.stored.labels(self.protocol).inc(len(batch))
+        self._stored.inc(len(batch))
         return True
 
     async def _write(self, payload: bytes) -> bool:
@@ -197,6 +248,9 @@ class Connection:
         async with self._write_lock:
             try:
                 self.writer.write(payload)
+                transport = self.writer.transport
+                if not transport.get_write_buffer_size() and not transport.is_closing():
+                    return True                # all of it is in the socket: nothing to drain
                 async with asyncio.timeout(self.wiring.settings.write_timeout):
                     await self.writer.drain()
             except TimeoutError:

@@ -106,7 +106,8 @@ class Session:
         return await self._handle_bound(frame, at)
 
     async def _handle_bound(self, frame: bytes, at: datetime) -> Outcome:
-        decoded = self.codec.decode(frame, self._context(at))
+        context = self._context(at)
+        decoded = self.codec.decode(frame, context)
         answer = may_answer(self.binding, authentication_required=self.authentication_required)
         if decoded.rejected:
             # a rejection may carry an ack (GT06 resends unacknowledged frames forever)
@@ -115,7 +116,7 @@ class Session:
                                    at_login_only=self.dialect.binds_at_login_only)
         if identity_of(self.binding, claimed) is Identity.MISMATCH:
             return _refused(Refusal.IDENTITY_MISMATCH)
-        decoded, raw = self._reassemble(decoded, frame, at)
+        decoded, raw = self._reassemble(decoded, frame, context)
         if decoded.rejected:
             return _refused(decoded.rejected, decoded.replies if answer else ())
         step = step_for(decoded.messages, authenticated=self.binding.authenticated,
@@ -126,10 +127,10 @@ class Session:
             return await self._authenticate(decoded, raw, at)
         if step is Step.UNAUTHENTICATED:
             return _refused(Refusal.UNAUTHENTICATED)
-        return self._accept(decoded, raw, at)
+        return self._accept(decoded, raw, at, context)
 
     def _reassemble(self, decoded: Decoded, frame: bytes,
-                    at: datetime) -> tuple[Decoded, bytes]:
+                    context: DecodeContext) -> tuple[Decoded, bytes]:
         """A JT/T 808 part is kept until its message is whole; each part's ack goes out as the
         decoder made it. The whole message's own replies would repeat the first part's ack
         and are dropped (so a sub-packaged registration is not answered)."""
@@ -139,7 +140,7 @@ class Session:
         whole = self.reassembler.add(part)
         if whole is None:
             return Decoded(replies=decoded.replies), frame
-        complete = self.codec.decode(whole, self._context(at))
+        complete = self.codec.decode(whole, context)
         return replace(complete, replies=decoded.replies), whole
 
     async def _register(self, frame: bytes, at: datetime) -> Outcome:
@@ -160,18 +161,22 @@ class Session:
         refuse = self.dialect.refuse_authentication
         return _refused(Refusal.BAD_AUTH_CODE, (refuse(auth, self._serial),) if refuse else ())
 
-    def _accept(self, decoded: Decoded, frame: bytes, at: datetime) -> Outcome:
+    def _accept(self, decoded: Decoded, frame: bytes, at: datetime,
+                context: DecodeContext | None = None) -> Outcome:
+        """`context`: the one the frame was decoded with, reused for the `Inbound` unless
+        the frame changes what a context holds (a login's time zone)."""
         device = self._bound()
         for message in decoded.messages:
             if isinstance(message, Login) and message.timezone is not None:
                 self.binding.login_timezone = message.timezone
+                context = None
             if isinstance(message, Login | Authentication):
                 # commands must go out with the header the terminal speaks
                 self.binding.header_version = message.protocol_version
         inbound = None
         if decoded.messages:
             inbound = Inbound(device.tenant_id, device.device_id, self.protocol, at,
-                              decoded.messages, frame, self._context(at))
+                              decoded.messages, frame, context or self._context(at))
         return Outcome(inbound=inbound, replies=decoded.replies)
 
     def _bound(self) -> DeviceInfo:

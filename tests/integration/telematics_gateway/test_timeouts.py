@@ -60,3 +60,24 @@ def test_a_frame_that_dribbles_in_too_slowly_closes_only_its_connection() -> Non
                                 reason="frame_deadline") == 1
 
     run(scenario)
+
+
+def test_the_idle_timer_bounds_the_wait_for_bytes_not_a_slow_store() -> None:
+    """The read timer is one per connection, re-armed lazily: when it fires while the
+    connection waits for its store, it does nothing, and the acknowledgement still goes out."""
+    async def scenario() -> None:
+        async with running(settings(idle_timeout=0.3, frame_deadline=5.0)) as world:
+            device = await world.gt06_logged_in()
+            world.sink.gate = asyncio.Event()
+            location = packets.gt06(packets.GT06_LOCATION)
+            await device.send(location)
+            await asyncio.sleep(0.7)                 # the store takes twice the idle timeout
+            world.sink.gate.set()
+            await device.expect(gt06_ack(0x12, gt06_fields(location)[2]))
+            assert world.gateway.is_connected("dev-gt06")
+            # idle from here on: the timer, armed again by the next read, still closes it
+            assert await device.until_closed(timeout=1.5) == b""
+            assert world.metric("fengkong_gateway_connections_closed_total", protocol="gt06",
+                                reason="idle_timeout") == 1
+
+    run(scenario)

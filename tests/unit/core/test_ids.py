@@ -98,3 +98,8 @@ def test_malformed_ids_are_not_valid() -> None:
     assert not is_valid_id(new_id() + "0")
     assert not is_valid_id("01KE6A5Z00000000000000000I")  # I is not Crockford
     assert not is_valid_id("01ke6a5z000000000000000000")  # ids are stored upper case
+
+
+@given(st.integers(0, (1 << 48) - 1), st.integers(0, (1 << 80) - 1))
+def test_the_fast_encoding_spells_what_the_digit_by_digit_one_does(ms: int, rnd: int) -> None:
+    assert ids._spell(ms, rnd) == ids._encode(ms, 10) + ids._encode(rnd, 16)
